@@ -1,0 +1,49 @@
+// The performer's ImGui panel. Immediate mode: it shows PanelState and edits its `params` in
+// place; the caller sends changed values to the control thread as messages.
+//
+// Thread contract: main thread only, between Window::beginUi() and Window::present().
+#pragma once
+
+#include <string>
+
+namespace autolume::render {
+
+struct PanelParams {
+    float psi = 1.0f;
+    float noiseGain = 1.0f;
+    float levelSpeed = 0.5f;
+    float changeSpeed = 3.0f;
+    float onsetKick = 0.12f;
+};
+
+struct PanelState {
+    // shown
+    std::string modelName;
+    std::string modelDescription;
+    bool modelPlaceholder = false;
+    int resolution = 0;
+    std::string device;
+    std::string sourceKind;
+    std::string sourceName;
+    std::string sourceError;
+    double sampleRate = 0.0;
+    float displayFps = 0.0f;
+    float generatorFps = 0.0f;
+    float generatorMs = 0.0f;
+    float latencyMs = 0.0f;  // audio of the shown frame reached us -> shown
+    float level = 0.0f;
+    float levelDb = -120.0f;
+    float onsetStrength = 0.0f;
+    bool onset = false;
+    float walkSpeed = 0.0f;
+    unsigned long long overruns = 0;
+    std::string shaderError;
+    // edited
+    PanelParams params;
+    bool visible = true;
+};
+
+// Draws the panel; returns true if the performer changed a parameter this frame.
+bool drawPanel(PanelState& state);
+
+}  // namespace autolume::render

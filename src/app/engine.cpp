@@ -1,0 +1,169 @@
+#include "engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+
+namespace autolume::app {
+
+std::int64_t nowNs() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+namespace {
+
+control::ControlFrame controlPrototype(int zDim) {
+    control::ControlFrame frame;
+    frame.z.assign(zDim, 0.0f);
+    return frame;
+}
+
+VideoFrame videoPrototype(int resolution) {
+    VideoFrame frame;
+    frame.width = frame.height = resolution;
+    frame.rgba.assign(static_cast<std::size_t>(resolution) * resolution * 4, 0);
+    return frame;
+}
+
+}  // namespace
+
+Engine::Engine(model::Generator& generator, audio::AudioSource& source, audio::SampleRing& ring,
+               const EngineConfig& config)
+    : m_generator(generator),
+      m_source(source),
+      m_ring(ring),
+      m_config(config),
+      m_controls(controlPrototype(generator.info().zDim)),
+      m_frames(videoPrototype(generator.info().resolution)) {
+    m_config.walk.zDim = generator.info().zDim;
+    m_config.walk.seed = config.seed;
+}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+    if (m_running.exchange(true)) return;
+    m_analysisThread = std::thread([this] { analysisLoop(); });
+    m_inferenceThread = std::thread([this] { inferenceLoop(); });
+}
+
+void Engine::stop() {
+    if (!m_running.exchange(false)) return;
+    m_controlSeq.fetch_add(1);
+    m_controlSeq.notify_all();
+    m_analysisThread.join();
+    m_inferenceThread.join();
+}
+
+std::string Engine::lastGeneratorError() const {
+    std::lock_guard lock(m_errorMutex);
+    return m_lastError;
+}
+
+void Engine::applyParam(const ParamChange& change) noexcept {
+    auto& walk = m_config.walk;
+    switch (change.param) {
+        case Param::Psi: m_config.psi = change.value; break;
+        case Param::NoiseGain: m_config.noiseGain = change.value; break;
+        case Param::LevelSpeed: walk.levelSpeed = change.value; break;
+        case Param::ChangeSpeed: walk.changeSpeed = change.value; break;
+        case Param::OnsetKick: walk.onsetKick = change.value; break;
+    }
+}
+
+// Analysis + control: one hop at a time, on audio time. Everything it needs is allocated
+// before the loop.
+void Engine::analysisLoop() noexcept {
+    const double sampleRate = m_source.info().sampleRate;
+    features::AnalyzerConfig analyzerConfig;
+    analyzerConfig.sampleRate = sampleRate;
+    analyzerConfig.fftSize = m_config.fftSize;
+    analyzerConfig.hopSize = m_config.hopSize;
+    features::Analyzer analyzer(analyzerConfig);
+    control::RandomWalk walk(m_config.walk);
+    std::vector<float> hop(m_config.hopSize);
+    const double hopSec = m_config.hopSize / sampleRate;
+    const auto idle = std::chrono::microseconds(
+        std::clamp<long>(std::lround(hopSec * 1e6 / 4), 500, 5000));
+    double lastOnsetSec = -1.0;
+    std::uint64_t seq = 0;
+
+    while (m_running.load(std::memory_order_relaxed)) {
+        ParamChange change;
+        while (m_paramQueue.try_dequeue(change)) applyParam(change);
+        walk.config() = m_config.walk;
+
+        if (m_ring.readAvailable() < hop.size()) {
+            std::this_thread::sleep_for(idle);
+            continue;
+        }
+        m_ring.pop(hop.data(), hop.size());
+        // The hop's last sample arrived about `backlog` samples ago.
+        const auto backlog = static_cast<double>(m_ring.readAvailable());
+        const std::int64_t arrivedNs = nowNs() - static_cast<std::int64_t>(backlog / sampleRate * 1e9);
+
+        const features::FeatureFrame& f = analyzer.process(hop.data());
+        if (f.onset) lastOnsetSec = f.timeSec;
+        walk.step(f, hopSec);
+
+        control::ControlFrame& out = m_controls.back();
+        out.seq = ++seq;
+        out.audioTimeSec = f.timeSec;
+        out.audioWallNs = arrivedNs;
+        out.level = f.level;
+        out.onsetStrength = f.onsetStrength;
+        out.onset = f.onset;
+        out.lastOnsetSec = lastOnsetSec;
+        out.psi = m_config.psi;
+        out.noiseGain = m_config.noiseGain;
+        out.speed = walk.lastSpeed();
+        std::copy(walk.z().begin(), walk.z().end(), out.z.begin());
+        m_controls.publish();
+        m_controlSeq.fetch_add(1, std::memory_order_release);
+        m_controlSeq.notify_one();
+
+        m_stats.level.store(f.level, std::memory_order_relaxed);
+        m_stats.levelDb.store(f.rmsDb, std::memory_order_relaxed);
+        m_stats.onsetStrength.store(f.onsetStrength, std::memory_order_relaxed);
+        m_stats.onset.store(f.onset, std::memory_order_relaxed);
+        m_stats.walkSpeed.store(walk.lastSpeed(), std::memory_order_relaxed);
+        m_stats.hops.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+// Inference: newest control frame in, newest video frame out. Sleeps only while there is
+// nothing new to draw; a slow generator simply skips the control frames it could not reach.
+void Engine::inferenceLoop() noexcept {
+    std::uint64_t seen = m_controlSeq.load(std::memory_order_acquire);
+    while (m_running.load(std::memory_order_relaxed)) {
+        m_controlSeq.wait(seen, std::memory_order_acquire);
+        seen = m_controlSeq.load(std::memory_order_acquire);
+        if (!m_running.load(std::memory_order_relaxed)) break;
+        if (!m_controls.fetch()) continue;
+        const control::ControlFrame& in = m_controls.front();
+        VideoFrame& out = m_frames.back();
+        try {
+            const std::int64_t startNs = nowNs();
+            m_generator.generate(in.z.data(), in.psi, in.noiseGain, out.rgba.data());
+            out.doneWallNs = nowNs();
+            out.generatorMs = static_cast<float>((out.doneWallNs - startNs) / 1e6);
+        } catch (const std::exception& e) {
+            // Keep the stage running: report, skip this frame, try the next one.
+            m_stats.generatorErrors.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard lock(m_errorMutex);
+            m_lastError = e.what();
+            continue;
+        }
+        out.seq = in.seq;
+        out.audioTimeSec = in.audioTimeSec;
+        out.audioWallNs = in.audioWallNs;
+        out.lastOnsetSec = in.lastOnsetSec;
+        m_frames.publish();
+        m_stats.frames.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+}  // namespace autolume::app

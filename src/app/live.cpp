@@ -1,0 +1,273 @@
+// Live mode: model + audio source + engine threads + the window on the main thread.
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "autolume/audio/capture.hpp"
+#include "autolume/io/image.hpp"
+#include "autolume/model/generator.hpp"
+#include "autolume/render/frame_view.hpp"
+#include "autolume/render/panel.hpp"
+#include "autolume/render/window.hpp"
+#include "engine.hpp"
+#include "options.hpp"
+#include "sources.hpp"
+
+namespace autolume::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_quit{false};
+
+void onSignal(int) { g_quit = true; }
+
+// Rising-edge key detection by polling (ImGui's backend owns the GLFW key callback).
+class KeyEdge {
+public:
+    explicit KeyEdge(int key) : m_key(key) {}
+    bool pressed(GLFWwindow* window) {
+        const bool down = glfwGetKey(window, m_key) == GLFW_PRESS;
+        const bool edge = down && !m_down;
+        m_down = down;
+        return edge;
+    }
+
+private:
+    int m_key;
+    bool m_down = false;
+};
+
+// Counts events per second over roughly one-second windows.
+class RateMeter {
+public:
+    void tick(std::uint64_t total, std::int64_t nowNs) {
+        if (m_startNs == 0) {
+            m_startNs = nowNs;
+            m_startCount = total;
+        }
+        const double elapsed = (nowNs - m_startNs) / 1e9;
+        if (elapsed >= 1.0) {
+            m_rate = static_cast<float>((total - m_startCount) / elapsed);
+            m_startNs = nowNs;
+            m_startCount = total;
+        }
+    }
+    float rate() const { return m_rate; }
+
+private:
+    std::int64_t m_startNs = 0;
+    std::uint64_t m_startCount = 0;
+    float m_rate = 0.0f;
+};
+
+std::unique_ptr<model::Generator> loadModel(const LiveOptions& options) {
+    const std::string path = options.model.empty() ? defaultModelPath() : options.model;
+    try {
+        return model::Generator::load(path);
+    } catch (const model::ModelError& e) {
+        spdlog::error("{}", e.what());
+        if (options.model.empty()) return nullptr;
+    }
+    const std::string fallback = defaultModelPath();
+    spdlog::warn("falling back to the default model {}", fallback);
+    try {
+        return model::Generator::load(fallback);
+    } catch (const model::ModelError& e) {
+        spdlog::error("{}", e.what());
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+int runLive(const LiveOptions& options) {
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    if (!options.midiPort.empty())
+        spdlog::warn("MIDI control is not built yet; ignoring --midi {}", options.midiPort);
+
+    auto generator = loadModel(options);
+    if (!generator) return 1;
+    if (options.threads > 0) model::setCpuThreads(options.threads);
+    const model::ModelInfo& info = generator->info();
+    spdlog::info("model {} ({} px, z {}, {} ws) on {}{}", info.path, info.resolution, info.zDim,
+                 info.numWs, info.device, info.placeholder ? " [PLACEHOLDER: random weights]" : "");
+
+    audio::SampleRing ring(1 << 16);  // 1.4 s at 48 kHz: room for a stalled analysis thread
+    OpenedSource opened = openSource(options);
+    std::unique_ptr<audio::AudioSource> source = std::move(opened.source);
+
+    render::WindowConfig windowConfig;
+    windowConfig.width = options.width;
+    windowConfig.height = options.height;
+    windowConfig.fullscreen = options.fullscreen || options.outputMonitor >= 0;
+    windowConfig.monitor = std::max(options.outputMonitor, 0);
+    std::unique_ptr<render::Window> window;
+    std::unique_ptr<render::FrameView> view;
+    const std::string shaderDir = options.shaderDir.empty() ? defaultShaderDir() : options.shaderDir;
+    try {
+        window = std::make_unique<render::Window>(windowConfig);
+        view = std::make_unique<render::FrameView>(shaderDir);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    spdlog::info("window {}x{} on {}", window->framebufferWidth(), window->framebufferHeight(),
+                 window->glRenderer());
+
+    EngineConfig engineConfig;
+    engineConfig.seed = options.seed;
+    Engine engine(*generator, *source, ring, engineConfig);
+    engine.start();
+    if (!source->start(ring)) {
+        spdlog::error("{}; playing the built-in demo music instead", source->error());
+        opened.error = source->error();
+        source = audio::makeDemoSource();
+        source->start(ring);
+    }
+    const audio::SourceInfo& sourceInfo = source->info();
+
+    std::ofstream stats;
+    if (!options.statsFile.empty()) {
+        stats.open(options.statsFile);
+        if (!stats) spdlog::error("{}: cannot write the stats file", options.statsFile);
+        stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq\n";
+    }
+    if (!options.screenshotDir.empty()) fs::create_directories(options.screenshotDir);
+
+    render::PanelState panel;
+    panel.modelName = info.name;
+    panel.modelDescription = info.description;
+    panel.modelPlaceholder = info.placeholder;
+    panel.resolution = info.resolution;
+    panel.device = info.device;
+    panel.sourceKind = sourceInfo.kind;
+    panel.sourceName = sourceInfo.name;
+    panel.sourceError = opened.error;
+    panel.sampleRate = sourceInfo.sampleRate;
+    render::PanelParams sent = panel.params;
+
+    KeyEdge tabKey(GLFW_KEY_TAB), fullscreenKey(GLFW_KEY_F), quitKey(GLFW_KEY_Q);
+    RateMeter displayRate, generatorRate;
+    const std::int64_t startNs = nowNs();
+    auto seconds = [&](std::int64_t ns) { return (ns - startNs) / 1e9; };
+    std::int64_t nextShotNs = startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
+    std::int64_t nextShaderCheckNs = startNs;
+    std::uint64_t displayed = 0, shots = 0;
+    bool announcedEnd = false;
+    const auto minFrameNs = static_cast<std::int64_t>(1e9 / 60);
+
+    while (!window->shouldClose() && !g_quit) {
+        window->pollEvents();
+        const std::int64_t loopNs = nowNs();
+        GLFWwindow* handle = window->handle();
+        const bool typing = ImGui::GetCurrentContext() && ImGui::GetIO().WantCaptureKeyboard;
+        if (!typing) {
+            if (tabKey.pressed(handle)) panel.visible = !panel.visible;
+            if (fullscreenKey.pressed(handle)) window->toggleFullscreen();
+            // Ctrl+Q quits; a lone key never ends a show by accident.
+            if (quitKey.pressed(handle) && glfwGetKey(handle, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS)
+                window->requestClose();
+        }
+
+        bool fresh = false;
+        if (engine.fetchFrame()) {
+            const VideoFrame& frame = engine.frame();
+            view->upload(frame.rgba.data(), frame.width, frame.height);
+            fresh = true;
+            ++displayed;
+        }
+        if (loopNs >= nextShaderCheckNs) {
+            view->program().reloadIfChanged();
+            panel.shaderError = view->program().lastError();
+            nextShaderCheckNs = loopNs + 500'000'000;
+        }
+
+        window->beginFrame();
+        const int fbWidth = window->framebufferWidth();
+        const int fbHeight = window->framebufferHeight();
+        view->draw(fbWidth, fbHeight, static_cast<float>(seconds(loopNs)));
+        // Screenshots show what the audience sees: the picture without the panel.
+        if (!options.screenshotDir.empty() && view->hasFrame() && loopNs >= nextShotNs) {
+            io::Image shot{fbWidth, fbHeight, 3, render::FrameView::readPixels(fbWidth, fbHeight)};
+            // The name carries the audio time of the frame shown, for tests and reports.
+            char name[64];
+            std::snprintf(name, sizeof name, "shot_%04llu_t%07.3f.png",
+                          static_cast<unsigned long long>(shots++), engine.frame().audioTimeSec);
+            try {
+                io::writePng((fs::path(options.screenshotDir) / name).string(), shot);
+            } catch (const std::exception& e) {
+                spdlog::error("{}", e.what());
+            }
+            nextShotNs = loopNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
+        }
+
+        const EngineStats& s = engine.stats();
+        displayRate.tick(displayed, loopNs);
+        generatorRate.tick(s.frames.load(), loopNs);
+        panel.displayFps = displayRate.rate();
+        panel.generatorFps = generatorRate.rate();
+        panel.generatorMs = engine.frame().generatorMs;
+        panel.level = s.level.load();
+        panel.levelDb = s.levelDb.load();
+        panel.onsetStrength = s.onsetStrength.load();
+        panel.onset = s.onset.load();
+        panel.walkSpeed = s.walkSpeed.load();
+        panel.overruns = source->overruns();
+        if (s.generatorErrors.load() > 0) panel.sourceError = engine.lastGeneratorError();
+        window->beginUi();
+        if (render::drawPanel(panel)) {
+            const render::PanelParams& p = panel.params;
+            if (p.psi != sent.psi) engine.send(Param::Psi, p.psi);
+            if (p.noiseGain != sent.noiseGain) engine.send(Param::NoiseGain, p.noiseGain);
+            if (p.levelSpeed != sent.levelSpeed) engine.send(Param::LevelSpeed, p.levelSpeed);
+            if (p.changeSpeed != sent.changeSpeed) engine.send(Param::ChangeSpeed, p.changeSpeed);
+            if (p.onsetKick != sent.onsetKick) engine.send(Param::OnsetKick, p.onsetKick);
+            sent = p;
+        }
+        const std::int64_t swapStartNs = nowNs();
+        window->present();
+        const std::int64_t presentNs = nowNs();
+
+        if (fresh) {
+            const VideoFrame& frame = engine.frame();
+            panel.latencyMs = static_cast<float>((presentNs - frame.audioWallNs) / 1e6);
+            if (stats.is_open())
+                stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
+                      << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
+                      << frame.generatorMs << ',' << frame.seq << '\n';
+        }
+        if (source->finished() && !announcedEnd) {
+            spdlog::info("audio file {} ended", sourceInfo.name);
+            announcedEnd = true;
+        }
+        if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
+        // Where the swap does not wait for vertical blank (Xvfb, some drivers), cap at 60 Hz
+        // so the UI does not take CPU from the generator.
+        if (presentNs - swapStartNs < 2'000'000 && presentNs - loopNs < minFrameNs)
+            std::this_thread::sleep_for(std::chrono::nanoseconds(minFrameNs - (presentNs - loopNs)));
+    }
+
+    engine.stop();
+    source->stop();
+    const EngineStats& s = engine.stats();
+    const double elapsed = seconds(nowNs());
+    spdlog::info("ran {:.1f} s: {} hops analysed, {} frames generated ({:.1f} fps), {} shown, "
+                 "{} screenshots, {} audio overruns",
+                 elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed,
+                 shots, source->overruns());
+    return 0;
+}
+
+}  // namespace autolume::app

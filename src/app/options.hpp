@@ -1,0 +1,35 @@
+// Command-line options of the live mode, shared by `autolume` and `autolume live`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace autolume::app {
+
+struct LiveOptions {
+    std::string model;        // empty: the default model
+    std::string audioDevice;  // empty: the default input
+    std::string audioFile;
+    bool demo = false;
+    std::string midiPort;
+    int outputMonitor = -1;   // >= 0: fullscreen on that monitor
+    bool fullscreen = false;
+    int width = 1280;
+    int height = 720;
+    double durationSec = 0.0;  // > 0: quit after this many seconds (tests, installations)
+    std::string screenshotDir;
+    double screenshotIntervalSec = 0.5;
+    std::string statsFile;     // CSV, one row per displayed frame
+    std::uint64_t seed = 0;
+    int threads = 0;           // CPU inference threads, 0: automatic
+    std::string shaderDir;     // empty: the built-in shaders/ folder
+};
+
+// Runs the live mode; returns the process exit code.
+int runLive(const LiveOptions& options);
+
+// The default model: $AUTOLUME_MODEL, models/default.pt, else the build's placeholder.
+std::string defaultModelPath();
+std::string defaultShaderDir();
+
+}  // namespace autolume::app

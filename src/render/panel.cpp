@@ -1,0 +1,62 @@
+#include "autolume/render/panel.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+namespace autolume::render {
+
+namespace {
+
+void levelMeter(float level, bool onset) {
+    const ImVec4 color = onset ? ImVec4(1.0f, 0.55f, 0.1f, 1.0f) : ImVec4(0.2f, 0.8f, 0.4f, 1.0f);
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, color);
+    ImGui::ProgressBar(std::clamp(level, 0.0f, 1.0f), ImVec2(-1, 0), "");
+    ImGui::PopStyleColor();
+}
+
+}  // namespace
+
+bool drawPanel(PanelState& s) {
+    if (!s.visible) return false;
+    ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(330, 0), ImGuiCond_FirstUseEver);
+    bool changed = false;
+    if (!ImGui::Begin("autolume  [Tab hides, F toggles fullscreen]", &s.visible)) {
+        ImGui::End();
+        return false;
+    }
+
+    ImGui::Text("model   %s  (%d px, %s)", s.modelName.c_str(), s.resolution, s.device.c_str());
+    if (s.modelPlaceholder)
+        ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.2f, 1.0f), "PLACEHOLDER: random weights");
+    ImGui::Text("audio   %s: %s", s.sourceKind.c_str(), s.sourceName.c_str());
+    if (!s.sourceError.empty())
+        ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.sourceError.c_str());
+
+    ImGui::Separator();
+    ImGui::Text("display %5.1f fps   generator %5.1f fps", s.displayFps, s.generatorFps);
+    ImGui::Text("generator %6.2f ms   audio->photon %6.1f ms", s.generatorMs, s.latencyMs);
+    if (s.overruns) ImGui::Text("audio overruns %llu", s.overruns);
+
+    ImGui::Separator();
+    ImGui::Text("level %6.1f dB", s.levelDb);
+    levelMeter(s.level, s.onset);
+    ImGui::Text("onset strength");
+    levelMeter(s.onsetStrength, s.onset);
+    ImGui::Text("walk speed %.2f rad/s", s.walkSpeed);
+
+    ImGui::Separator();
+    changed |= ImGui::SliderFloat("truncation", &s.params.psi, 0.0f, 2.0f);
+    changed |= ImGui::SliderFloat("noise", &s.params.noiseGain, 0.0f, 3.0f);
+    changed |= ImGui::SliderFloat("level speed", &s.params.levelSpeed, 0.0f, 3.0f);
+    changed |= ImGui::SliderFloat("change speed", &s.params.changeSpeed, 0.0f, 10.0f);
+    changed |= ImGui::SliderFloat("onset kick", &s.params.onsetKick, 0.0f, 1.0f);
+
+    if (!s.shaderError.empty())
+        ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.shaderError.c_str());
+    ImGui::End();
+    return changed;
+}
+
+}  // namespace autolume::render

@@ -1,0 +1,6 @@
+"""autolume's own StyleGAN2(-ADA) generator and its TorchScript export (the model contract)."""
+
+from .export import save_contract, script_generator
+from .networks import ContractGenerator, Generator
+
+__all__ = ['ContractGenerator', 'Generator', 'save_contract', 'script_generator']
