@@ -166,7 +166,11 @@ int runLive(const LiveOptions& options) {
     std::int64_t nextShaderCheckNs = startNs;
     std::uint64_t displayed = 0, shots = 0;
     bool announcedEnd = false;
-    const auto minFrameNs = static_cast<std::int64_t>(1e9 / 60);
+    bool announcedFailure = false;
+    // Never draw faster than the display refreshes: where the swap does not wait for the
+    // vertical blank (Xvfb, some drivers) the UI would otherwise take CPU from the generator.
+    // 5 % slack so a loop paced by a real vsync never sleeps into the next blank.
+    const auto minFrameNs = static_cast<std::int64_t>(0.95e9 / window->refreshRate());
 
     while (!window->shouldClose() && !g_quit) {
         window->pollEvents();
@@ -236,7 +240,6 @@ int runLive(const LiveOptions& options) {
             if (p.onsetKick != sent.onsetKick) engine.send(Param::OnsetKick, p.onsetKick);
             sent = p;
         }
-        const std::int64_t swapStartNs = nowNs();
         window->present();
         const std::int64_t presentNs = nowNs();
 
@@ -248,14 +251,18 @@ int runLive(const LiveOptions& options) {
                       << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
                       << frame.generatorMs << ',' << frame.seq << '\n';
         }
+        if (source->failed() && !announcedFailure) {
+            // The picture keeps going (features fall back to rest) and the panel says why.
+            spdlog::error("{}", source->error());
+            panel.sourceError = source->error();
+            announcedFailure = true;
+        }
         if (source->finished() && !announcedEnd) {
             spdlog::info("audio file {} ended", sourceInfo.name);
             announcedEnd = true;
         }
         if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
-        // Where the swap does not wait for vertical blank (Xvfb, some drivers), cap at 60 Hz
-        // so the UI does not take CPU from the generator.
-        if (presentNs - swapStartNs < 2'000'000 && presentNs - loopNs < minFrameNs)
+        if (presentNs - loopNs < minFrameNs)
             std::this_thread::sleep_for(std::chrono::nanoseconds(minFrameNs - (presentNs - loopNs)));
     }
 

@@ -22,7 +22,7 @@ bool drawPanel(PanelState& s) {
     ImGui::SetNextWindowPos(ImVec2(10, 10), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowSize(ImVec2(330, 0), ImGuiCond_FirstUseEver);
     bool changed = false;
-    if (!ImGui::Begin("autolume  [Tab hides, F toggles fullscreen]", &s.visible)) {
+    if (!ImGui::Begin("autolume", &s.visible)) {
         ImGui::End();
         return false;
     }
@@ -55,6 +55,7 @@ bool drawPanel(PanelState& s) {
 
     if (!s.shaderError.empty())
         ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.shaderError.c_str());
+    ImGui::TextDisabled("Tab: panel   F: fullscreen   Ctrl+Q: quit");
     ImGui::End();
     return changed;
 }

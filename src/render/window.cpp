@@ -123,6 +123,13 @@ int Window::framebufferHeight() const {
     return h;
 }
 
+int Window::refreshRate() const {
+    GLFWmonitor* monitor = glfwGetWindowMonitor(m_window);
+    if (!monitor) monitor = glfwGetPrimaryMonitor();
+    const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+    return mode && mode->refreshRate > 0 ? mode->refreshRate : 60;
+}
+
 std::string Window::glRenderer() const {
     const auto* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
     const auto* version = reinterpret_cast<const char*>(glGetString(GL_VERSION));

@@ -127,7 +127,11 @@ class JackServer {
     // Another live server already has the name.
     struct NameTaken : std::exception {};
 
-    ~JackServer() { terminate(SIGTERM); }
+    ~JackServer() {
+        terminate(SIGTERM);
+        std::error_code ec;
+        if (!::testing::Test::HasFailure()) fs::remove(m_log, ec);  // kept to debug failures
+    }
 
     JackServer(const JackServer&) = delete;
     JackServer& operator=(const JackServer&) = delete;

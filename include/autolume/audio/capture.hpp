@@ -22,12 +22,21 @@ struct CaptureDevice {
     bool isDefault = false;
 };
 
-// Input devices PortAudio sees right now (empty if there is no sound system).
+// Input devices PortAudio sees (empty if there is no sound system). PortAudio enumerates when it
+// initializes, so while a capture source is open this list is as old as that source.
 std::vector<CaptureDevice> listCaptureDevices();
 
 // Opens an input device. `device` is empty for the default input, an index, or a name
-// (exact match first, then case-insensitive substring). sampleRate 0 uses the device's
-// default. Throws std::runtime_error with a line naming the device if it cannot be opened.
+// (exact match first, then the first case-insensitive substring match). sampleRate 0 uses the
+// device's default (under JACK: the server's rate). Throws std::runtime_error with one line
+// naming the device and listing the available inputs if it cannot be opened.
+//
+// The source captures the device's first two channels and averages them to mono. Under JACK,
+// PortAudio's client is named "autolume" (ports "autolume:in_1", "autolume:in_2") and is
+// connected to the device's ports on start(). failed() turns true when callbacks stop (device
+// unplugged, sound server quit). Reopening when the device returns is the app's job; note that
+// PortAudio 19.6 cannot close a JACK stream whose server went away, so such a source is left
+// behind on destruction and PortAudio stays initialized for the rest of the process.
 std::unique_ptr<AudioSource> makeCaptureSource(const std::string& device, double sampleRate = 0.0);
 
 }  // namespace autolume::audio

@@ -40,6 +40,8 @@ public:
     int framebufferWidth() const;
     int framebufferHeight() const;
     std::string glRenderer() const;
+    // Refresh rate of the monitor the window is on (or the primary one), 60 if unknown.
+    int refreshRate() const;
     GLFWwindow* handle() const { return m_window; }
 
 private:
