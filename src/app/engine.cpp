@@ -42,7 +42,9 @@ Engine::Engine(model::Generator& generator, audio::AudioSource& source, audio::S
     m_config.walk.seed = config.seed;
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+    stop();
+}
 
 void Engine::start() {
     if (m_running.exchange(true)) return;
@@ -66,11 +68,21 @@ std::string Engine::lastGeneratorError() const {
 void Engine::applyParam(const ParamChange& change) noexcept {
     auto& walk = m_config.walk;
     switch (change.param) {
-        case Param::Psi: m_config.psi = change.value; break;
-        case Param::NoiseGain: m_config.noiseGain = change.value; break;
-        case Param::LevelSpeed: walk.levelSpeed = change.value; break;
-        case Param::ChangeSpeed: walk.changeSpeed = change.value; break;
-        case Param::OnsetKick: walk.onsetKick = change.value; break;
+        case Param::Psi:
+            m_config.psi = change.value;
+            break;
+        case Param::NoiseGain:
+            m_config.noiseGain = change.value;
+            break;
+        case Param::LevelSpeed:
+            walk.levelSpeed = change.value;
+            break;
+        case Param::ChangeSpeed:
+            walk.changeSpeed = change.value;
+            break;
+        case Param::OnsetKick:
+            walk.onsetKick = change.value;
+            break;
     }
 }
 
@@ -86,8 +98,8 @@ void Engine::analysisLoop() noexcept {
     control::RandomWalk walk(m_config.walk);
     std::vector<float> hop(m_config.hopSize);
     const double hopSec = m_config.hopSize / sampleRate;
-    const auto idle = std::chrono::microseconds(
-        std::clamp<long>(std::lround(hopSec * 1e6 / 4), 500, 5000));
+    const auto idle =
+        std::chrono::microseconds(std::clamp<long>(std::lround(hopSec * 1e6 / 4), 500, 5000));
     double lastOnsetSec = -1.0;
     std::uint64_t seq = 0;
 
@@ -103,7 +115,8 @@ void Engine::analysisLoop() noexcept {
         m_ring.pop(hop.data(), hop.size());
         // The hop's last sample arrived about `backlog` samples ago.
         const auto backlog = static_cast<double>(m_ring.readAvailable());
-        const std::int64_t arrivedNs = nowNs() - static_cast<std::int64_t>(backlog / sampleRate * 1e9);
+        const std::int64_t arrivedNs =
+            nowNs() - static_cast<std::int64_t>(backlog / sampleRate * 1e9);
 
         const features::FeatureFrame& f = analyzer.process(hop.data());
         if (f.onset) lastOnsetSec = f.timeSec;

@@ -27,11 +27,11 @@
 namespace autolume::app {
 
 struct VideoFrame {
-    std::uint64_t seq = 0;          // ControlFrame it was made from
+    std::uint64_t seq = 0;  // ControlFrame it was made from
     double audioTimeSec = 0.0;
-    std::int64_t audioWallNs = 0;   // steady clock: its audio reached us
-    std::int64_t doneWallNs = 0;    // steady clock: the generator finished
-    double lastOnsetSec = -1.0;     // audio time of the newest onset it reflects
+    std::int64_t audioWallNs = 0;  // steady clock: its audio reached us
+    std::int64_t doneWallNs = 0;   // steady clock: the generator finished
+    double lastOnsetSec = -1.0;    // audio time of the newest onset it reflects
     float generatorMs = 0.0f;
     int width = 0;
     int height = 0;
@@ -67,7 +67,7 @@ struct EngineStats {
 };
 
 class Engine {
-public:
+  public:
     Engine(model::Generator& generator, audio::AudioSource& source, audio::SampleRing& ring,
            const EngineConfig& config);
     ~Engine();
@@ -87,7 +87,7 @@ public:
     const EngineStats& stats() const { return m_stats; }
     std::string lastGeneratorError() const;
 
-private:
+  private:
     void analysisLoop() noexcept;
     void inferenceLoop() noexcept;
     void applyParam(const ParamChange& change) noexcept;

@@ -30,11 +30,13 @@ namespace {
 
 std::atomic<bool> g_quit{false};
 
-void onSignal(int) { g_quit = true; }
+void onSignal(int) {
+    g_quit = true;
+}
 
 // Rising-edge key detection by polling (ImGui's backend owns the GLFW key callback).
 class KeyEdge {
-public:
+  public:
     explicit KeyEdge(int key) : m_key(key) {}
     bool pressed(GLFWwindow* window) {
         const bool down = glfwGetKey(window, m_key) == GLFW_PRESS;
@@ -43,14 +45,14 @@ public:
         return edge;
     }
 
-private:
+  private:
     int m_key;
     bool m_down = false;
 };
 
 // Counts events per second over roughly one-second windows.
 class RateMeter {
-public:
+  public:
     void tick(std::uint64_t total, std::int64_t nowNs) {
         if (m_startNs == 0) {
             m_startNs = nowNs;
@@ -65,7 +67,7 @@ public:
     }
     float rate() const { return m_rate; }
 
-private:
+  private:
     std::int64_t m_startNs = 0;
     std::uint64_t m_startCount = 0;
     float m_rate = 0.0f;
@@ -115,7 +117,8 @@ int runLive(const LiveOptions& options) {
     windowConfig.monitor = std::max(options.outputMonitor, 0);
     std::unique_ptr<render::Window> window;
     std::unique_ptr<render::FrameView> view;
-    const std::string shaderDir = options.shaderDir.empty() ? defaultShaderDir() : options.shaderDir;
+    const std::string shaderDir =
+        options.shaderDir.empty() ? defaultShaderDir() : options.shaderDir;
     try {
         window = std::make_unique<render::Window>(windowConfig);
         view = std::make_unique<render::FrameView>(shaderDir);
@@ -162,7 +165,8 @@ int runLive(const LiveOptions& options) {
     RateMeter displayRate, generatorRate;
     const std::int64_t startNs = nowNs();
     auto seconds = [&](std::int64_t ns) { return (ns - startNs) / 1e9; };
-    std::int64_t nextShotNs = startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
+    std::int64_t nextShotNs =
+        startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
     std::int64_t nextShaderCheckNs = startNs;
     std::uint64_t displayed = 0, shots = 0;
     bool announcedEnd = false;
@@ -263,17 +267,19 @@ int runLive(const LiveOptions& options) {
         }
         if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
         if (presentNs - loopNs < minFrameNs)
-            std::this_thread::sleep_for(std::chrono::nanoseconds(minFrameNs - (presentNs - loopNs)));
+            std::this_thread::sleep_for(
+                std::chrono::nanoseconds(minFrameNs - (presentNs - loopNs)));
     }
 
     engine.stop();
     source->stop();
     const EngineStats& s = engine.stats();
     const double elapsed = seconds(nowNs());
-    spdlog::info("ran {:.1f} s: {} hops analysed, {} frames generated ({:.1f} fps), {} shown, "
-                 "{} screenshots, {} audio overruns",
-                 elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed,
-                 shots, source->overruns());
+    spdlog::info(
+        "ran {:.1f} s: {} hops analysed, {} frames generated ({:.1f} fps), {} shown, "
+        "{} screenshots, {} audio overruns",
+        elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed, shots,
+        source->overruns());
     return 0;
 }
 

@@ -7,8 +7,9 @@
 namespace autolume::app {
 
 int runLive(const LiveOptions&) {
-    spdlog::error("this build has no window support (built with AUTOLUME_BUILD_APP=OFF); "
-                  "rebuild with -DAUTOLUME_BUILD_APP=ON for live mode");
+    spdlog::error(
+        "this build has no window support (built with AUTOLUME_BUILD_APP=OFF); "
+        "rebuild with -DAUTOLUME_BUILD_APP=ON for live mode");
     return 1;
 }
 

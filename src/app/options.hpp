@@ -12,17 +12,17 @@ struct LiveOptions {
     std::string audioFile;
     bool demo = false;
     std::string midiPort;
-    int outputMonitor = -1;   // >= 0: fullscreen on that monitor
+    int outputMonitor = -1;  // >= 0: fullscreen on that monitor
     bool fullscreen = false;
     int width = 1280;
     int height = 720;
     double durationSec = 0.0;  // > 0: quit after this many seconds (tests, installations)
     std::string screenshotDir;
     double screenshotIntervalSec = 0.5;
-    std::string statsFile;     // CSV, one row per displayed frame
+    std::string statsFile;  // CSV, one row per displayed frame
     std::uint64_t seed = 0;
-    int threads = 0;           // CPU inference threads, 0: automatic
-    std::string shaderDir;     // empty: the built-in shaders/ folder
+    int threads = 0;        // CPU inference threads, 0: automatic
+    std::string shaderDir;  // empty: the built-in shaders/ folder
 };
 
 // Runs the live mode; returns the process exit code.

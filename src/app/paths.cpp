@@ -10,7 +10,7 @@ namespace fs = std::filesystem;
 std::string defaultModelPath() {
     if (const char* env = std::getenv("AUTOLUME_MODEL"); env && *env) return env;
     for (const fs::path& candidate : {fs::path(AUTOLUME_SOURCE_MODEL_DIR) / "default.pt",
-                                     fs::path(AUTOLUME_BUILD_MODEL_DIR) / "placeholder.pt"})
+                                      fs::path(AUTOLUME_BUILD_MODEL_DIR) / "placeholder.pt"})
         if (fs::exists(candidate)) return candidate.string();
     return (fs::path(AUTOLUME_BUILD_MODEL_DIR) / "placeholder.pt").string();
 }

@@ -34,8 +34,8 @@ float RandomWalk::step(const features::FeatureFrame& features, double dtSec) noe
     m_slowLevel += alpha * (features.level - m_slowLevel);
     const float change = std::max(0.0f, features.level - m_slowLevel);
 
-    m_speed = m_config.baseSpeed + m_config.levelSpeed * features.level +
-              m_config.changeSpeed * change;
+    m_speed =
+        m_config.baseSpeed + m_config.levelSpeed * features.level + m_config.changeSpeed * change;
     float angle = m_speed * dt + (features.onset ? m_config.onsetKick : 0.0f);
     if (angle <= 0.0f) return 0.0f;
 

@@ -10,7 +10,8 @@ namespace autolume::io {
 
 void writePng(const std::string& path, const Image& image) {
     if (image.width <= 0 || image.height <= 0 || (image.channels != 3 && image.channels != 4) ||
-        image.pixels.size() != static_cast<std::size_t>(image.width) * image.height * image.channels)
+        image.pixels.size() !=
+            static_cast<std::size_t>(image.width) * image.height * image.channels)
         throw std::runtime_error(path + ": invalid image to write");
     if (!stbi_write_png(path.c_str(), image.width, image.height, image.channels,
                         image.pixels.data(), image.width * image.channels))
@@ -21,7 +22,8 @@ Image readImage(const std::string& path) {
     Image image;
     int fileChannels = 0;
     unsigned char* data = stbi_load(path.c_str(), &image.width, &image.height, &fileChannels, 4);
-    if (!data) throw std::runtime_error(path + ": cannot read image (" + stbi_failure_reason() + ")");
+    if (!data)
+        throw std::runtime_error(path + ": cannot read image (" + stbi_failure_reason() + ")");
     image.channels = 4;
     image.pixels.assign(data, data + static_cast<std::size_t>(image.width) * image.height * 4);
     stbi_image_free(data);

@@ -68,8 +68,7 @@ NpyArray readNpy(const std::string& path) {
             fail(path, "truncated data");
     } else {
         std::vector<double> wide(static_cast<std::size_t>(count));
-        if (!in.read(reinterpret_cast<char*>(wide.data()), count * 8))
-            fail(path, "truncated data");
+        if (!in.read(reinterpret_cast<char*>(wide.data()), count * 8)) fail(path, "truncated data");
         for (std::size_t i = 0; i < wide.size(); ++i) array.data[i] = static_cast<float>(wide[i]);
     }
     return array;

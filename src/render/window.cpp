@@ -15,7 +15,9 @@ namespace {
 
 std::string g_glfwError;
 
-void onGlfwError(int code, const char* description) { g_glfwError = description; }
+void onGlfwError(int code, const char* description) {
+    g_glfwError = description;
+}
 
 }  // namespace
 
@@ -73,9 +75,15 @@ Window::~Window() {
     glfwTerminate();
 }
 
-bool Window::shouldClose() const { return glfwWindowShouldClose(m_window); }
-void Window::requestClose() { glfwSetWindowShouldClose(m_window, GLFW_TRUE); }
-void Window::pollEvents() { glfwPollEvents(); }
+bool Window::shouldClose() const {
+    return glfwWindowShouldClose(m_window);
+}
+void Window::requestClose() {
+    glfwSetWindowShouldClose(m_window, GLFW_TRUE);
+}
+void Window::pollEvents() {
+    glfwPollEvents();
+}
 
 void Window::toggleFullscreen() {
     if (glfwGetWindowMonitor(m_window)) {

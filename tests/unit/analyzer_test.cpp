@@ -29,7 +29,8 @@ std::vector<float> clicks(double bpm, double seconds, std::vector<double>* times
         const auto start = static_cast<std::size_t>(t * kRate);
         for (std::size_t i = 0; i < 960; ++i) {
             const double fade = i > 240 ? (960.0 - i) / 720.0 : 1.0;
-            x[start + i] = static_cast<float>(0.5 * fade * std::sin(2 * std::numbers::pi * 1000 * i / kRate));
+            x[start + i] =
+                static_cast<float>(0.5 * fade * std::sin(2 * std::numbers::pi * 1000 * i / kRate));
         }
     }
     return x;
@@ -94,8 +95,8 @@ TEST(Analyzer, ClickTrackOnsetsWithin50ms) {
         const double precision = detected.empty() ? 0 : double(hits) / detected.size();
         const double recall = double(hits) / truth.size();
         const double f1 = 2 * precision * recall / std::max(precision + recall, 1e-9);
-        EXPECT_GE(f1, 0.95) << bpm << " BPM: " << detected.size() << " detected, "
-                            << truth.size() << " true";
+        EXPECT_GE(f1, 0.95) << bpm << " BPM: " << detected.size() << " detected, " << truth.size()
+                            << " true";
     }
 }
 

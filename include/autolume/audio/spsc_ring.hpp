@@ -17,7 +17,7 @@ namespace autolume::audio {
 
 template <typename T>
 class SpscRing {
-public:
+  public:
     explicit SpscRing(std::size_t minCapacity)
         : m_capacity(roundUpPow2(minCapacity)),
           m_mask(m_capacity - 1),
@@ -67,7 +67,7 @@ public:
     // Total items ever pushed (any thread; a monotonic audio clock in samples).
     std::uint64_t totalWritten() const noexcept { return m_write.load(std::memory_order_acquire); }
 
-private:
+  private:
     static std::size_t roundUpPow2(std::size_t n) {
         std::size_t p = 1;
         while (p < n) p <<= 1;

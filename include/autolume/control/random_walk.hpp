@@ -18,16 +18,16 @@ namespace autolume::control {
 struct RandomWalkConfig {
     int zDim = 512;
     std::uint64_t seed = 0;
-    float baseSpeed = 0.0f;      // rad/s even in silence
-    float levelSpeed = 0.5f;     // rad/s at full level
-    float changeSpeed = 3.0f;    // rad/s per unit of level change above the slow average
-    float onsetKick = 0.12f;     // rad added at once on an onset
-    float turnRate = 1.5f;       // how fast the direction wanders (1/sqrt(s))
+    float baseSpeed = 0.0f;        // rad/s even in silence
+    float levelSpeed = 0.5f;       // rad/s at full level
+    float changeSpeed = 3.0f;      // rad/s per unit of level change above the slow average
+    float onsetKick = 0.12f;       // rad added at once on an onset
+    float turnRate = 1.5f;         // how fast the direction wanders (1/sqrt(s))
     float changeSmoothSec = 0.5f;  // time constant of the slow level average
 };
 
 class RandomWalk {
-public:
+  public:
     explicit RandomWalk(const RandomWalkConfig& config);
 
     const RandomWalkConfig& config() const noexcept { return m_config; }
@@ -39,7 +39,7 @@ public:
     const std::vector<float>& z() const noexcept { return m_z; }
     float lastSpeed() const noexcept { return m_speed; }
 
-private:
+  private:
     void gaussian(std::vector<float>& v) noexcept;
     static void normalize(std::vector<float>& v, float radius) noexcept;
 

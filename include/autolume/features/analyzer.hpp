@@ -14,8 +14,8 @@ namespace autolume::features {
 
 struct AnalyzerConfig {
     double sampleRate = 48000.0;
-    int fftSize = 2048;  // analysis window (Hann), a power of two
-    int hopSize = 512;   // new samples per process() call
+    int fftSize = 2048;               // analysis window (Hann), a power of two
+    int hopSize = 512;                // new samples per process() call
     float onsetThresholdK = 1.5f;     // threshold = mean + k * stddev of recent flux
     float onsetWindowSec = 1.0f;      // length of the running flux statistics
     float onsetRefractorySec = 0.1f;  // no second onset closer than this
@@ -26,16 +26,16 @@ struct AnalyzerConfig {
 // One value snapshot per hop.
 struct FeatureFrame {
     std::uint64_t hop = 0;
-    double timeSec = 0.0;         // audio time of the hop's last sample
-    float rms = 0.0f;             // linear RMS of the hop
-    float rmsDb = -120.0f;        // 20 log10(rms)
-    float level = 0.0f;           // rms / running peak: 0..1 whatever the input level
-    float onsetStrength = 0.0f;   // half-wave rectified spectral flux, normalized by its peak
-    bool onset = false;           // an onset was detected in this hop
+    double timeSec = 0.0;        // audio time of the hop's last sample
+    float rms = 0.0f;            // linear RMS of the hop
+    float rmsDb = -120.0f;       // 20 log10(rms)
+    float level = 0.0f;          // rms / running peak: 0..1 whatever the input level
+    float onsetStrength = 0.0f;  // half-wave rectified spectral flux, normalized by its peak
+    bool onset = false;          // an onset was detected in this hop
 };
 
 class Analyzer {
-public:
+  public:
     explicit Analyzer(const AnalyzerConfig& config);
     ~Analyzer();
     Analyzer(const Analyzer&) = delete;
@@ -49,13 +49,13 @@ public:
     // Forgets all history (a new source or a jump in time).
     void reset() noexcept;
 
-private:
+  private:
     struct Fft;
     AnalyzerConfig m_config;
     std::unique_ptr<Fft> m_fft;
-    std::vector<float> m_window;     // Hann
-    std::vector<float> m_history;    // last fftSize samples, oldest first
-    std::vector<float> m_magnitude;  // previous spectrum magnitude
+    std::vector<float> m_window;       // Hann
+    std::vector<float> m_history;      // last fftSize samples, oldest first
+    std::vector<float> m_magnitude;    // previous spectrum magnitude
     std::vector<float> m_fluxHistory;  // ring of recent flux values
     std::size_t m_fluxPos = 0;
     std::size_t m_fluxCount = 0;

@@ -13,7 +13,7 @@ namespace autolume::io {
 struct Image {
     int width = 0;
     int height = 0;
-    int channels = 0;  // 3 (RGB) or 4 (RGBA)
+    int channels = 0;                  // 3 (RGB) or 4 (RGBA)
     std::vector<std::uint8_t> pixels;  // row-major, top row first
 };
 

@@ -13,7 +13,7 @@
 namespace autolume::render {
 
 class FrameView {
-public:
+  public:
     explicit FrameView(const std::filesystem::path& shaderDir);
     ~FrameView();
     FrameView(const FrameView&) = delete;
@@ -28,7 +28,7 @@ public:
 
     ShaderProgram& program() { return m_program; }
 
-private:
+  private:
     ShaderProgram m_program;
     unsigned m_texture = 0;
     unsigned m_vertexArray = 0;

@@ -10,7 +10,7 @@
 namespace autolume::render {
 
 class ShaderProgram {
-public:
+  public:
     // Throws std::runtime_error naming the file if the first build fails.
     ShaderProgram(std::filesystem::path vertexPath, std::filesystem::path fragmentPath);
     ~ShaderProgram();
@@ -24,7 +24,7 @@ public:
     int uniform(const char* name) const;
     const std::string& lastError() const { return m_lastError; }
 
-private:
+  private:
     bool build();
     std::filesystem::path m_vertexPath;
     std::filesystem::path m_fragmentPath;

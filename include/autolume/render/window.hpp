@@ -15,12 +15,12 @@ struct WindowConfig {
     int width = 1280;
     int height = 720;
     bool fullscreen = false;
-    int monitor = 0;   // for fullscreen: index into glfwGetMonitors()
+    int monitor = 0;  // for fullscreen: index into glfwGetMonitors()
     bool vsync = true;
 };
 
 class Window {
-public:
+  public:
     // Throws std::runtime_error with a one-line reason (no display, no OpenGL 3.3).
     explicit Window(const WindowConfig& config);
     ~Window();
@@ -44,7 +44,7 @@ public:
     int refreshRate() const;
     GLFWwindow* handle() const { return m_window; }
 
-private:
+  private:
     GLFWwindow* m_window = nullptr;
     WindowConfig m_config;
     int m_windowedPos[2] = {100, 100};

@@ -15,7 +15,7 @@ namespace autolume::util {
 
 template <typename T>
 class LatestValue {
-public:
+  public:
     explicit LatestValue(const T& prototype = T{}) : m_slots{prototype, prototype, prototype} {}
 
     LatestValue(const LatestValue&) = delete;
@@ -42,7 +42,7 @@ public:
     const T& front() const noexcept { return m_slots[m_front]; }
     T& front() noexcept { return m_slots[m_front]; }
 
-private:
+  private:
     static constexpr std::uint8_t kFresh = 0x4;
     static constexpr std::uint8_t kIndexMask = 0x3;
 
