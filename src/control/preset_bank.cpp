@@ -1,0 +1,175 @@
+#include "autolume/control/preset_bank.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace autolume::control {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kFormat = "autolume-preset";
+}
+
+PresetBank::PresetBank(fs::path dir, ModelIdentity model)
+    : m_dir(std::move(dir)), m_model(std::move(model)) {}
+
+void PresetBank::checkSlot(int slot) const {
+    if (slot < 0 || slot >= kSlots)
+        throw std::out_of_range("preset slot " + std::to_string(slot + 1) + " is not in 1.." +
+                                std::to_string(kSlots));
+}
+
+fs::path PresetBank::pathOf(int slot) const {
+    checkSlot(slot);
+    char name[32];
+    std::snprintf(name, sizeof name, "slot_%02d.json", slot + 1);
+    return m_dir / name;
+}
+
+bool PresetBank::has(int slot) const noexcept {
+    return slot >= 0 && slot < kSlots && m_slots[slot].has_value();
+}
+
+const Preset& PresetBank::get(int slot) const {
+    checkSlot(slot);
+    if (!m_slots[slot])
+        throw std::out_of_range("preset slot " + std::to_string(slot + 1) + " is empty");
+    return *m_slots[slot];
+}
+
+std::string PresetBank::serialize(int slot, const Preset& preset) const {
+    nlohmann::json ws = nlohmann::json::array();
+    for (int l = 0; l < m_model.numWs; ++l) {
+        auto begin = preset.ws.begin() + static_cast<std::ptrdiff_t>(l) * m_model.wDim;
+        ws.push_back(std::vector<float>(begin, begin + m_model.wDim));
+    }
+    nlohmann::json doc = {
+        {"format", kFormat},
+        {"version", kFormatVersion},
+        {"slot", slot + 1},
+        {"label", preset.label},
+        {"model", {{"name", m_model.name}, {"num_ws", m_model.numWs}, {"w_dim", m_model.wDim}}},
+        {"ws", ws}};
+    if (preset.params) doc["params"] = *preset.params;
+    return doc.dump(1) + "\n";
+}
+
+Preset PresetBank::parse(const std::string& text) const {
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded()) throw std::runtime_error("not valid JSON");
+    if (!doc.is_object() || doc.value("format", "") != kFormat)
+        throw std::runtime_error("not an autolume preset (no \"format\": \"autolume-preset\")");
+    if (!doc.contains("version") || !doc["version"].is_number_integer() ||
+        doc["version"].get<int>() > kFormatVersion)
+        throw std::runtime_error("preset format version " +
+                                 (doc.contains("version") ? doc["version"].dump() : "missing") +
+                                 " is newer than this autolume reads (" +
+                                 std::to_string(kFormatVersion) + ")");
+    const auto& model = doc.value("model", nlohmann::json::object());
+    const std::string name = model.value("name", "");
+    if (name != m_model.name || model.value("num_ws", 0) != m_model.numWs ||
+        model.value("w_dim", 0) != m_model.wDim)
+        throw std::runtime_error(
+            "made for model '" + name + "' (" + std::to_string(model.value("num_ws", 0)) +
+            " ws x " + std::to_string(model.value("w_dim", 0)) + "), not '" + m_model.name + "' (" +
+            std::to_string(m_model.numWs) + " x " + std::to_string(m_model.wDim) + ")");
+    const auto& ws = doc.value("ws", nlohmann::json());
+    if (!ws.is_array() || static_cast<int>(ws.size()) != m_model.numWs)
+        throw std::runtime_error("\"ws\" must hold " + std::to_string(m_model.numWs) + " rows");
+    Preset preset;
+    preset.ws.reserve(static_cast<std::size_t>(m_model.numWs) * m_model.wDim);
+    for (const auto& row : ws) {
+        if (!row.is_array() || static_cast<int>(row.size()) != m_model.wDim)
+            throw std::runtime_error("every row of \"ws\" must hold " +
+                                     std::to_string(m_model.wDim) + " numbers");
+        for (const auto& v : row) {
+            if (!v.is_number()) throw std::runtime_error("\"ws\" holds a non-number");
+            preset.ws.push_back(v.get<float>());
+        }
+    }
+    preset.label = doc.value("label", "");
+    if (doc.contains("params")) {
+        if (!doc["params"].is_object()) throw std::runtime_error("\"params\" must be an object");
+        preset.params = doc["params"];
+    }
+    return preset;
+}
+
+std::vector<std::string> PresetBank::load() {
+    std::vector<std::string> errors;
+    for (int slot = 0; slot < kSlots; ++slot) {
+        m_slots[slot].reset();
+        const fs::path path = pathOf(slot);
+        std::error_code ec;
+        if (!fs::exists(path, ec)) continue;
+        std::ifstream in(path);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in) {
+            errors.push_back(path.string() + ": cannot read");
+            continue;
+        }
+        try {
+            m_slots[slot] = parse(text.str());
+        } catch (const std::exception& e) {
+            errors.push_back(path.string() + ": " + e.what() + " (left untouched)");
+        }
+    }
+    return errors;
+}
+
+void PresetBank::store(int slot, const Preset& preset) {
+    const fs::path path = pathOf(slot);
+    if (preset.ws.size() != static_cast<std::size_t>(m_model.numWs) * m_model.wDim)
+        throw std::runtime_error(path.string() + ": latent has " +
+                                 std::to_string(preset.ws.size()) + " values, the model needs " +
+                                 std::to_string(m_model.numWs * m_model.wDim));
+    const std::string text = serialize(slot, preset);
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    const fs::path tmp = path.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            fs::remove(tmp, ec);
+            throw std::runtime_error(path.string() + ": cannot write (" +
+                                     (ec ? ec.message() : std::string("write failed")) + ")");
+        }
+    }
+    fs::rename(tmp, path, ec);  // atomic on POSIX: the old file or the new, never half
+    if (ec) {
+        fs::remove(tmp, ec);
+        throw std::runtime_error(path.string() + ": cannot replace (" + ec.message() + ")");
+    }
+    m_slots[slot] = preset;
+}
+
+void PresetBank::clear(int slot) {
+    const fs::path path = pathOf(slot);
+    std::error_code ec;
+    fs::remove(path, ec);
+    if (ec) throw std::runtime_error(path.string() + ": cannot remove (" + ec.message() + ")");
+    m_slots[slot].reset();
+}
+
+std::vector<float> PresetBank::average(const std::vector<int>& slots) const {
+    if (slots.empty()) throw std::invalid_argument("no preset slots to average");
+    std::vector<double> sum(static_cast<std::size_t>(m_model.numWs) * m_model.wDim, 0.0);
+    for (int slot : slots) {
+        if (!has(slot))
+            throw std::invalid_argument("preset slot " + std::to_string(slot + 1) + " is empty");
+        const std::vector<float>& ws = m_slots[slot]->ws;
+        for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += ws[i];
+    }
+    std::vector<float> mean(sum.size());
+    for (std::size_t i = 0; i < sum.size(); ++i)
+        mean[i] = static_cast<float>(sum[i] / static_cast<double>(slots.size()));
+    return mean;
+}
+
+}  // namespace autolume::control

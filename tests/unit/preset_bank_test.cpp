@@ -1,0 +1,110 @@
+#include "autolume/control/preset_bank.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using namespace autolume::control;
+
+namespace {
+
+fs::path freshDir(const std::string& name) {
+    const fs::path dir = fs::path(AUTOLUME_TEST_TMP) / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    return dir;
+}
+
+Preset makePreset(int numWs, int wDim, float base) {
+    Preset p;
+    for (int i = 0; i < numWs * wDim; ++i) p.ws.push_back(base + 0.001f * i - 1.0f / 3.0f);
+    return p;
+}
+
+std::string readFile(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+TEST(PresetBank, RoundTripsThroughFilesExactly) {
+    const fs::path dir = freshDir("presets_roundtrip");
+    const ModelIdentity model{"test-model", 4, 3};
+    PresetBank bank(dir, model);
+    Preset p = makePreset(4, 3, 0.1f);
+    p.label = "intro";
+    p.params = nlohmann::json{{"truncation", {{"value", 0.7}}}};
+    bank.store(0, p);
+    bank.store(15, makePreset(4, 3, -2.0f));
+    EXPECT_TRUE(fs::exists(dir / "slot_01.json"));
+    EXPECT_TRUE(fs::exists(dir / "slot_16.json"));
+    EXPECT_NE(readFile(dir / "slot_01.json").find("\"version\": 1"), std::string::npos);
+
+    PresetBank again(dir, model);
+    EXPECT_TRUE(again.load().empty());
+    ASSERT_TRUE(again.has(0));
+    EXPECT_EQ(again.get(0).ws, p.ws);  // bit-exact floats through JSON
+    EXPECT_EQ(again.get(0).label, "intro");
+    EXPECT_EQ(*again.get(0).params, *p.params);
+    EXPECT_FALSE(again.has(1));
+    EXPECT_THROW(again.get(1), std::out_of_range);
+    EXPECT_THROW(again.store(16, p), std::out_of_range);
+}
+
+TEST(PresetBank, AverageIsTheExactMean) {
+    PresetBank bank(freshDir("presets_average"), {"m", 2, 2});
+    bank.store(0, {{1.0f, 2.0f, 3.0f, 4.0f}, std::nullopt, ""});
+    bank.store(1, {{3.0f, 2.0f, -3.0f, 0.5f}, std::nullopt, ""});
+    bank.store(2, {{2.0f, 5.0f, 0.0f, 0.0f}, std::nullopt, ""});
+    EXPECT_EQ(bank.average({0, 1}), (std::vector<float>{2.0f, 2.0f, 0.0f, 2.25f}));
+    EXPECT_EQ(bank.average({0, 1, 2}), (std::vector<float>{2.0f, 3.0f, 0.0f, 1.5f}));
+    EXPECT_EQ(bank.average({2}), bank.get(2).ws);
+    EXPECT_THROW(bank.average({}), std::invalid_argument);
+    EXPECT_THROW(bank.average({0, 5}), std::invalid_argument);
+}
+
+TEST(PresetBank, BrokenOrForeignFilesAreReportedAndLeftUntouched) {
+    const fs::path dir = freshDir("presets_broken");
+    const ModelIdentity model{"mine", 2, 2};
+    PresetBank writer(dir, model);
+    writer.store(0, {{1, 2, 3, 4}, std::nullopt, "good"});
+    std::ofstream(dir / "slot_02.json") << "{ not json";
+    PresetBank other(dir, {"someone-else", 2, 2});
+    other.store(2, {{5, 6, 7, 8}, std::nullopt, ""});
+    std::ofstream(dir / "slot_04.json") << R"({"format": "autolume-preset", "version": 99})";
+    const std::string broken = readFile(dir / "slot_02.json");
+    const std::string foreign = readFile(dir / "slot_03.json");
+
+    PresetBank bank(dir, model);
+    const auto errors = bank.load();
+    ASSERT_EQ(errors.size(), 3u);
+    EXPECT_NE(errors[0].find("slot_02.json: not valid JSON"), std::string::npos) << errors[0];
+    EXPECT_NE(errors[1].find("slot_03.json: made for model 'someone-else'"), std::string::npos)
+        << errors[1];
+    EXPECT_NE(errors[2].find("slot_04.json: preset format version 99"), std::string::npos)
+        << errors[2];
+    EXPECT_TRUE(bank.has(0));
+    EXPECT_FALSE(bank.has(1));
+    EXPECT_EQ(readFile(dir / "slot_02.json"), broken);
+    EXPECT_EQ(readFile(dir / "slot_03.json"), foreign);
+}
+
+TEST(PresetBank, AFailedWriteKeepsTheOldFileAndSlot) {
+    const fs::path dir = freshDir("presets_failed_write");
+    PresetBank bank(dir, {"m", 1, 2});
+    bank.store(0, {{1, 2}, std::nullopt, "old"});
+    const std::string before = readFile(dir / "slot_01.json");
+    // A wrong-sized latent is refused before anything is written.
+    EXPECT_THROW(bank.store(0, {{1, 2, 3}, std::nullopt, "bad"}), std::runtime_error);
+    // A folder standing where the temporary file goes makes the write itself fail.
+    fs::create_directories(dir / "slot_01.json.tmp");
+    EXPECT_THROW(bank.store(0, {{9, 9}, std::nullopt, "new"}), std::runtime_error);
+    EXPECT_EQ(readFile(dir / "slot_01.json"), before);
+    EXPECT_EQ(bank.get(0).label, "old");
+}
