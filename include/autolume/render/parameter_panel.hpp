@@ -1,0 +1,64 @@
+// The parameter window of the performer's UI: every registry parameter as a slider, grouped
+// by its name's prefix ("walk.", "chroma.", ...), with its audio modulation (feature, gain,
+// curve) and a MIDI-learn button. It edits a main-thread mirror of the registry and reports
+// each change as an edit the caller sends to the control thread.
+//
+// Thread contract: main thread only, between Window::beginUi() and Window::present().
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace autolume::render {
+
+struct ParameterEntry {
+    std::string name;
+    std::string help;
+    float min = 0.0f;
+    float max = 1.0f;
+    float base = 0.0f;  // what the performer set (edited here)
+    float live = 0.0f;  // what the control thread uses now (modulated, smoothed)
+    int modSource = 0;  // index into ParameterPanel::features (0: none)
+    float modGain = 0.0f;
+    int modCurve = 0;  // index into ParameterPanel::curves
+    bool learning = false;
+    std::string midiBinding;  // e.g. "CC 16 ch 1", empty when unbound
+};
+
+struct ParameterEdit {
+    enum class Kind { Value, Modulation, Learn } kind;
+    int index;  // into ParameterPanel::entries
+};
+
+struct ParameterPanel {
+    std::vector<ParameterEntry> entries;
+    std::vector<std::string> features;  // modulation sources, [0] = "none"
+    std::vector<std::string> curves;
+    bool visible = true;
+};
+
+// Draws the window; appends what the performer changed this frame to `edits`.
+void drawParameterPanel(ParameterPanel& panel, std::vector<ParameterEdit>& edits);
+
+struct PresetSlotView {
+    bool stored = false;
+    bool active = false;
+    bool selected = false;  // chosen for averaging
+};
+
+struct PresetEdit {
+    enum class Kind { Recall, Store, Clear, RecallAverage, Release } kind;
+    std::vector<int> slots;
+};
+
+struct PresetPanel {
+    std::vector<PresetSlotView> slots;
+    std::string message;  // the last error or confirmation, one line
+    bool visible = true;
+};
+
+// Preset grid: click recalls, Shift+click stores the current latent, Ctrl+click selects slots
+// to recall their average, right-click clears.
+void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits);
+
+}  // namespace autolume::render

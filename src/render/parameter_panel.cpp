@@ -1,0 +1,129 @@
+#include "autolume/render/parameter_panel.hpp"
+
+#include <imgui.h>
+
+#include <string_view>
+
+namespace autolume::render {
+
+namespace {
+
+std::string_view groupOf(const std::string& name) {
+    const auto dot = name.find('.');
+    return dot == std::string::npos ? std::string_view("general")
+                                    : std::string_view(name).substr(0, dot);
+}
+
+bool combo(const char* label, int& index, const std::vector<std::string>& items) {
+    bool changed = false;
+    if (ImGui::BeginCombo(label,
+                          index >= 0 && index < int(items.size()) ? items[index].c_str() : "?")) {
+        for (int i = 0; i < int(items.size()); ++i) {
+            const bool selected = i == index;
+            if (ImGui::Selectable(items[i].c_str(), selected)) {
+                index = i;
+                changed = true;
+            }
+            if (selected) ImGui::SetItemDefaultFocus();
+        }
+        ImGui::EndCombo();
+    }
+    return changed;
+}
+
+}  // namespace
+
+void drawParameterPanel(ParameterPanel& panel, std::vector<ParameterEdit>& edits) {
+    if (!panel.visible) return;
+    ImGui::SetNextWindowPos(ImVec2(10, 400), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(420, 300), ImGuiCond_FirstUseEver);
+    if (!ImGui::Begin("parameters", &panel.visible)) {
+        ImGui::End();
+        return;
+    }
+    std::string_view openGroup;
+    bool groupOpen = false;
+    for (int i = 0; i < int(panel.entries.size()); ++i) {
+        ParameterEntry& e = panel.entries[i];
+        const std::string_view group = groupOf(e.name);
+        if (group != openGroup) {
+            if (groupOpen) ImGui::TreePop();
+            openGroup = group;
+            groupOpen = ImGui::TreeNodeEx(std::string(group).c_str(),
+                                          group == "walk" ? ImGuiTreeNodeFlags_DefaultOpen : 0);
+        }
+        if (!groupOpen) continue;
+        ImGui::PushID(i);
+        // The slider shows what is set; the bar under it what the music makes of it.
+        ImGui::SetNextItemWidth(200);
+        if (ImGui::SliderFloat(e.name.c_str(), &e.base, e.min, e.max))
+            edits.push_back({ParameterEdit::Kind::Value, i});
+        if (ImGui::IsItemHovered() && !e.help.empty()) ImGui::SetTooltip("%s", e.help.c_str());
+        ImGui::SameLine();
+        if (ImGui::SmallButton(e.learning ? "learning" : "learn"))
+            edits.push_back({ParameterEdit::Kind::Learn, i});
+        if (!e.midiBinding.empty()) {
+            ImGui::SameLine();
+            ImGui::TextDisabled("%s", e.midiBinding.c_str());
+        }
+        ImGui::ProgressBar((e.live - e.min) / (e.max - e.min), ImVec2(200, 3), "");
+        if (ImGui::TreeNode("modulation")) {
+            bool changed = false;
+            ImGui::SetNextItemWidth(140);
+            changed |= combo("by", e.modSource, panel.features);
+            ImGui::SameLine();
+            ImGui::SetNextItemWidth(90);
+            changed |= combo("curve", e.modCurve, panel.curves);
+            ImGui::SetNextItemWidth(200);
+            changed |= ImGui::SliderFloat("gain", &e.modGain, -2.0f, 2.0f);
+            if (changed) edits.push_back({ParameterEdit::Kind::Modulation, i});
+            ImGui::TreePop();
+        }
+        ImGui::PopID();
+    }
+    if (groupOpen) ImGui::TreePop();
+    ImGui::End();
+}
+
+void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits) {
+    if (!panel.visible) return;
+    ImGui::SetNextWindowPos(ImVec2(350, 10), ImGuiCond_FirstUseEver);
+    if (!ImGui::Begin("presets", &panel.visible, ImGuiWindowFlags_AlwaysAutoResize)) {
+        ImGui::End();
+        return;
+    }
+    const ImGuiIO& io = ImGui::GetIO();
+    std::vector<int> selected;
+    for (int i = 0; i < int(panel.slots.size()); ++i) {
+        PresetSlotView& slot = panel.slots[i];
+        if (slot.selected) selected.push_back(i);
+        if (i % 4) ImGui::SameLine();
+        const ImVec4 color = slot.active   ? ImVec4(0.9f, 0.5f, 0.1f, 1.0f)
+                             : slot.stored ? ImVec4(0.2f, 0.5f, 0.3f, 1.0f)
+                                           : ImVec4(0.2f, 0.2f, 0.25f, 1.0f);
+        ImGui::PushStyleColor(ImGuiCol_Button, color);
+        if (slot.selected) ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 2.0f);
+        const std::string label = std::to_string(i + 1);
+        if (ImGui::Button(label.c_str(), ImVec2(42, 32))) {
+            if (io.KeyShift)
+                edits.push_back({PresetEdit::Kind::Store, {i}});
+            else if (io.KeyCtrl)
+                slot.selected = !slot.selected;
+            else if (slot.stored)
+                edits.push_back({PresetEdit::Kind::Recall, {i}});
+        }
+        if (ImGui::IsItemClicked(ImGuiMouseButton_Right) && slot.stored)
+            edits.push_back({PresetEdit::Kind::Clear, {i}});
+        if (slot.selected) ImGui::PopStyleVar();
+        ImGui::PopStyleColor();
+    }
+    if (ImGui::Button("average selected") && !selected.empty())
+        edits.push_back({PresetEdit::Kind::RecallAverage, selected});
+    ImGui::SameLine();
+    if (ImGui::Button("release")) edits.push_back({PresetEdit::Kind::Release, {}});
+    ImGui::TextDisabled("click recall, Shift store, Ctrl select, right-click clear");
+    if (!panel.message.empty()) ImGui::TextWrapped("%s", panel.message.c_str());
+    ImGui::End();
+}
+
+}  // namespace autolume::render
