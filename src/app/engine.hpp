@@ -4,14 +4,19 @@
 //   audio source --SampleRing--> analysis+control --LatestValue<ControlFrame>--> inference
 //   --LatestValue<VideoFrame>--> main thread (render)        main --ReaderWriterQueue--> control
 //
+// Models switch live: requestModel() loads on the model loader's thread while the old model
+// keeps rendering; the inference thread swaps the new one in between two frames (the video
+// frame size follows the model), and a model that fails to load changes nothing.
+//
 // Thread contract: construct, start(), stop() and every public method from the main thread.
-// The two worker threads never throw out of their loops and never wait for the main thread.
+// The worker threads never throw out of their loops and never wait for the main thread.
 #pragma once
 
 #include <readerwriterqueue/readerwriterqueue.h>
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,6 +27,7 @@
 #include "autolume/control/random_walk.hpp"
 #include "autolume/features/analyzer.hpp"
 #include "autolume/model/generator.hpp"
+#include "autolume/model/model_loader.hpp"
 #include "autolume/util/latest_value.hpp"
 
 namespace autolume::app {
@@ -52,6 +58,8 @@ struct EngineConfig {
     float psi = 1.0f;
     float noiseGain = 1.0f;
     control::RandomWalkConfig walk;  // zDim and seed are filled from the model and `seed`
+    model::DevicePreference device = model::DevicePreference::Auto;  // for models loaded live
+    bool ganSpace = true;  // compute (or read the cached) GANSpace of each model, in background
 };
 
 // Latest values for the UI, written by the workers with relaxed atomics.
@@ -64,12 +72,14 @@ struct EngineStats {
     std::atomic<std::uint64_t> hops{0};
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> generatorErrors{0};
+    std::atomic<std::uint64_t> modelSwitches{0};
+    std::atomic<std::uint64_t> skippedControlFrames{0};  // made for another model's z_dim
 };
 
 class Engine {
   public:
-    Engine(model::Generator& generator, audio::AudioSource& source, audio::SampleRing& ring,
-           const EngineConfig& config);
+    Engine(std::unique_ptr<model::Generator> generator, audio::AudioSource& source,
+           audio::SampleRing& ring, const EngineConfig& config);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -87,12 +97,24 @@ class Engine {
     const EngineStats& stats() const { return m_stats; }
     std::string lastGeneratorError() const;
 
+    // Loads `path` in the background and switches to it when ready (latest request wins).
+    void requestModel(const std::string& path) { m_loader.request(path); }
+    bool modelLoading() const { return m_loader.loading(); }
+    // Load results (one line naming the file on failure) and GANSpace results, in order.
+    bool pollModelEvent(model::ModelEvent& event) { return m_loader.pollEvent(event); }
+    // The running model: its info changes when modelSwitches (stats) does.
+    model::ModelInfo modelInfo() const;
+    // Early exit for weak hardware: frames at the largest block resolution <= px (0: full).
+    void setOutputResolution(int px) { m_outputResolution.store(px, std::memory_order_relaxed); }
+
   private:
     void analysisLoop() noexcept;
     void inferenceLoop() noexcept;
     void applyParam(const ParamChange& change) noexcept;
+    void adoptModel(std::unique_ptr<model::Generator> next) noexcept;
+    int outputResolutionFor(const model::ModelInfo& info) const noexcept;
 
-    model::Generator& m_generator;
+    std::unique_ptr<model::Generator> m_generator;  // the inference thread's, once started
     audio::AudioSource& m_source;
     audio::SampleRing& m_ring;
     EngineConfig m_config;
@@ -102,6 +124,9 @@ class Engine {
     moodycamel::ReaderWriterQueue<ParamChange> m_paramQueue{256};
     std::atomic<std::uint64_t> m_controlSeq{0};  // bumped (and notified) on each publish
     std::atomic<bool> m_running{false};
+    std::atomic<int> m_activeZDim;  // the running model's, for the analysis thread
+    std::atomic<int> m_outputResolution{0};
+    std::vector<model::LayerBend> m_bends;  // inference thread: per-layer bends of one frame
     EngineStats m_stats;
     std::thread m_analysisThread;
     std::thread m_inferenceThread;
@@ -109,6 +134,12 @@ class Engine {
     // Written by the inference thread on a failed frame (rare), read by the UI.
     mutable std::mutex m_errorMutex;
     std::string m_lastError;
+    // Written by the inference thread on a switch (rare), read by the UI.
+    mutable std::mutex m_infoMutex;
+    model::ModelInfo m_modelInfo;
+
+    // Last: its thread starts at construction and calls back into m_controlSeq.
+    model::ModelLoader m_loader;
 };
 
 // Steady-clock nanoseconds (the engine's one time base).

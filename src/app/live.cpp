@@ -3,6 +3,7 @@
 #include <imgui.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -11,10 +12,13 @@
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "autolume/audio/capture.hpp"
 #include "autolume/io/image.hpp"
 #include "autolume/model/generator.hpp"
+#include "autolume/model/model_loader.hpp"
 #include "autolume/render/frame_view.hpp"
 #include "autolume/render/panel.hpp"
 #include "autolume/render/window.hpp"
@@ -91,6 +95,58 @@ std::unique_ptr<model::Generator> loadModel(const LiveOptions& options) {
     }
 }
 
+void logModel(const char* what, const model::ModelInfo& info) {
+    spdlog::info("{} {} ({} px, z {}, {} ws{}) on {}{}", what, info.path, info.resolution,
+                 info.zDim, info.numWs, info.cDim > 0 ? ", class 0" : "", info.device,
+                 info.placeholder ? " [PLACEHOLDER: random weights]" : "");
+}
+
+// The newest GANSpace result, which may arrive before or after its model is switched in.
+struct GanSpaceStatus {
+    std::string path;
+    std::string text;
+};
+
+void showModel(render::PanelState& panel, const model::ModelInfo& info,
+               const GanSpaceStatus& ganSpace) {
+    panel.modelName = info.name;
+    panel.modelDescription = info.description;
+    panel.modelPlaceholder = info.placeholder;
+    panel.resolution = info.resolution;
+    panel.device = info.device;
+    panel.exitResolutions =
+        info.hasSynthesisUntil ? info.exitResolutions : std::vector<int>{info.resolution};
+    panel.modelError.clear();
+    panel.ganSpaceStatus = ganSpace.path == info.path ? ganSpace.text : "GANSpace: computing...";
+}
+
+// Main thread: results of background model loads and GANSpace computations.
+void handleModelEvent(const model::ModelEvent& event, const model::ModelInfo& running,
+                      render::PanelState& panel, GanSpaceStatus& ganSpace) {
+    using Kind = model::ModelEvent::Kind;
+    switch (event.kind) {
+        case Kind::Loaded:
+            spdlog::info("loaded model {} in {:.2f} s: {}", event.path, event.seconds,
+                         event.message);
+            break;
+        case Kind::Failed:
+            // One line naming the file; the running model goes on.
+            spdlog::error("{} (keeping the running model)", event.message);
+            panel.modelError = event.message;
+            break;
+        case Kind::GanSpaceReady:
+            spdlog::info("{}: {} in {:.2f} s", event.path, event.message, event.seconds);
+            ganSpace = {event.path,
+                        "GANSpace: " + std::to_string(event.ganSpace->count()) + " components"};
+            break;
+        case Kind::GanSpaceFailed:
+            spdlog::warn("GANSpace: {}", event.message);
+            ganSpace = {event.path, "GANSpace failed: " + event.message};
+            break;
+    }
+    if (ganSpace.path == running.path) panel.ganSpaceStatus = ganSpace.text;
+}
+
 }  // namespace
 
 int runLive(const LiveOptions& options) {
@@ -102,9 +158,7 @@ int runLive(const LiveOptions& options) {
     auto generator = loadModel(options);
     if (!generator) return 1;
     if (options.threads > 0) model::setCpuThreads(options.threads);
-    const model::ModelInfo& info = generator->info();
-    spdlog::info("model {} ({} px, z {}, {} ws) on {}{}", info.path, info.resolution, info.zDim,
-                 info.numWs, info.device, info.placeholder ? " [PLACEHOLDER: random weights]" : "");
+    logModel("model", generator->info());
 
     audio::SampleRing ring(1 << 16);  // 1.4 s at 48 kHz: room for a stalled analysis thread
     OpenedSource opened = openSource(options);
@@ -131,8 +185,15 @@ int runLive(const LiveOptions& options) {
 
     EngineConfig engineConfig;
     engineConfig.seed = options.seed;
-    Engine engine(*generator, *source, ring, engineConfig);
+    Engine engine(std::move(generator), *source, ring, engineConfig);
     engine.start();
+    model::ModelInfo info = engine.modelInfo();
+    std::uint64_t modelSwitches = 0;
+    // Scripted switches (--switch-model-after SEC PATH), in time order.
+    std::vector<std::pair<double, std::string>> scriptedSwitches = options.modelSwitches;
+    std::stable_sort(scriptedSwitches.begin(), scriptedSwitches.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t nextScripted = 0;
     if (!source->start(ring)) {
         spdlog::error("{}; playing the built-in demo music instead", source->error());
         opened.error = source->error();
@@ -145,16 +206,14 @@ int runLive(const LiveOptions& options) {
     if (!options.statsFile.empty()) {
         stats.open(options.statsFile);
         if (!stats) spdlog::error("{}: cannot write the stats file", options.statsFile);
-        stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq\n";
+        stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width\n";
     }
     if (!options.screenshotDir.empty()) fs::create_directories(options.screenshotDir);
 
     render::PanelState panel;
-    panel.modelName = info.name;
-    panel.modelDescription = info.description;
-    panel.modelPlaceholder = info.placeholder;
-    panel.resolution = info.resolution;
-    panel.device = info.device;
+    GanSpaceStatus ganSpace;
+    showModel(panel, info, ganSpace);
+    std::snprintf(panel.modelPath.data(), panel.modelPath.size(), "%s", info.path.c_str());
     panel.sourceKind = sourceInfo.kind;
     panel.sourceName = sourceInfo.name;
     panel.sourceError = opened.error;
@@ -221,7 +280,23 @@ int runLive(const LiveOptions& options) {
             nextShotNs = loopNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
         }
 
+        while (nextScripted < scriptedSwitches.size() &&
+               seconds(loopNs) >= scriptedSwitches[nextScripted].first) {
+            const std::string& path = scriptedSwitches[nextScripted++].second;
+            spdlog::info("switching to model {} (scripted)", path);
+            engine.requestModel(path);
+        }
+        model::ModelEvent event;
+        while (engine.pollModelEvent(event)) handleModelEvent(event, info, panel, ganSpace);
         const EngineStats& s = engine.stats();
+        if (s.modelSwitches.load() != modelSwitches) {
+            modelSwitches = s.modelSwitches.load();
+            info = engine.modelInfo();
+            logModel("switched to model", info);
+            showModel(panel, info, ganSpace);
+        }
+        panel.modelLoading = engine.modelLoading();
+        panel.frameResolution = engine.frame().width;
         displayRate.tick(displayed, loopNs);
         generatorRate.tick(s.frames.load(), loopNs);
         panel.displayFps = displayRate.rate();
@@ -242,7 +317,15 @@ int runLive(const LiveOptions& options) {
             if (p.levelSpeed != sent.levelSpeed) engine.send(Param::LevelSpeed, p.levelSpeed);
             if (p.changeSpeed != sent.changeSpeed) engine.send(Param::ChangeSpeed, p.changeSpeed);
             if (p.onsetKick != sent.onsetKick) engine.send(Param::OnsetKick, p.onsetKick);
+            if (p.outputResolution != sent.outputResolution)
+                engine.setOutputResolution(p.outputResolution);
             sent = p;
+        }
+        if (panel.loadRequested) {
+            panel.loadRequested = false;
+            const std::string path = panel.modelPath.data();
+            spdlog::info("switching to model {}", path);
+            engine.requestModel(path);
         }
         window->present();
         const std::int64_t presentNs = nowNs();
@@ -253,7 +336,7 @@ int runLive(const LiveOptions& options) {
             if (stats.is_open())
                 stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
                       << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
-                      << frame.generatorMs << ',' << frame.seq << '\n';
+                      << frame.generatorMs << ',' << frame.seq << ',' << frame.width << '\n';
         }
         if (source->failed() && !announcedFailure) {
             // The picture keeps going (features fall back to rest) and the panel says why.
@@ -277,9 +360,9 @@ int runLive(const LiveOptions& options) {
     const double elapsed = seconds(nowNs());
     spdlog::info(
         "ran {:.1f} s: {} hops analysed, {} frames generated ({:.1f} fps), {} shown, "
-        "{} screenshots, {} audio overruns",
+        "{} screenshots, {} audio overruns, {} model switches",
         elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed, shots,
-        source->overruns());
+        source->overruns(), s.modelSwitches.load());
     return 0;
 }
 

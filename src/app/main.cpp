@@ -34,6 +34,10 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
         ->check(CLI::PositiveNumber);
     app.add_option("--stats", o.statsFile, "write per-frame timings (CSV) to this file");
     app.add_option("--shader-dir", o.shaderDir, "folder with frame.vert and frame.frag");
+    app.add_option("--switch-model-after", o.modelSwitches,
+                   "SEC PATH: load model PATH in the background SEC seconds after start and "
+                   "switch to it (repeatable)")
+        ->group("Scripting");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace autolume::app {
 
@@ -23,6 +25,9 @@ struct LiveOptions {
     std::uint64_t seed = 0;
     int threads = 0;        // CPU inference threads, 0: automatic
     std::string shaderDir;  // empty: the built-in shaders/ folder
+    // Scripting: at each time (seconds since start), load that model in the background and
+    // switch to it, as the panel's Load button does (shows, installations, tests).
+    std::vector<std::pair<double, std::string>> modelSwitches;
 };
 
 // Runs the live mode; returns the process exit code.

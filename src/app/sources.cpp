@@ -1,8 +1,15 @@
+// The live audio source from the options: a file is played on the default output and analysed
+// as it is heard (or, without an output, analysed in real time unheard); a capture device is
+// reopened by a supervisor when it goes away and comes back. Anything that cannot be used falls
+// back to the demo music with a one-line reason.
 #include "sources.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "autolume/audio/capture.hpp"
+#include "autolume/audio/playback.hpp"
 
 namespace autolume::app {
 
@@ -10,17 +17,19 @@ OpenedSource openSource(const LiveOptions& options) {
     OpenedSource opened;
     try {
         if (!options.audioFile.empty()) {
-            opened.source = audio::makeFileSource(options.audioFile);
+            opened.source = audio::makePlaybackSource(options.audioFile);
         } else if (options.demo) {
             opened.source = audio::makeDemoSource();
         } else if (!options.audioDevice.empty()) {
-            opened.source = audio::makeCaptureSource(options.audioDevice);
+            audio::CaptureOptions capture;
+            capture.device = options.audioDevice;
+            opened.source = audio::makeReopeningCaptureSource(capture);
         } else {
             const auto devices = audio::listCaptureDevices();
             const bool haveDefault =
                 std::any_of(devices.begin(), devices.end(), [](auto& d) { return d.isDefault; });
             if (haveDefault) {
-                opened.source = audio::makeCaptureSource("");
+                opened.source = audio::makeReopeningCaptureSource({});
             } else {
                 spdlog::info("no audio input device found; playing the built-in demo music");
                 opened.source = audio::makeDemoSource();
@@ -34,6 +43,7 @@ OpenedSource openSource(const LiveOptions& options) {
     const audio::SourceInfo& info = opened.source->info();
     spdlog::info("audio source: {} '{}' ({} Hz, {} channel{})", info.kind, info.name,
                  info.sampleRate, info.channels, info.channels == 1 ? "" : "s");
+    if (!info.note.empty()) spdlog::info("audio source: {}", info.note);
     return opened;
 }
 

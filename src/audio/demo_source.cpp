@@ -258,12 +258,16 @@ class DemoSynth {
 class DemoSource final : public AudioSource {
   public:
     explicit DemoSource(double sampleRate)
-        : m_info{"demo", "demo", sampleRate, 1},
-          m_synth(sampleRate),
+        : m_synth(sampleRate),
           m_pusher(sampleRate, kLiveBlockFrames, [this](float* out, std::size_t frames) {
               m_synth.render(out, frames);
               return frames;
-          }) {}
+          }) {
+        m_info.kind = "demo";
+        m_info.name = "demo";
+        m_info.sampleRate = sampleRate;
+        m_info.channels = 1;
+    }
 
     bool start(SampleRing& ring) override {
         if (!m_pusher.start(ring)) {

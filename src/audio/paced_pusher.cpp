@@ -17,6 +17,8 @@ using Clock = std::chrono::steady_clock;
 // of bursting seconds of audio into the ring at once, which would only overrun it.
 constexpr std::chrono::milliseconds kMaxLag{250};
 
+}  // namespace
+
 // Decaying filters and envelopes reach denormal floats, which are very slow on x86; a real-time
 // thread flushes them to zero (as VCV Rack's engine does).
 void flushDenormalsToZero() noexcept {
@@ -25,10 +27,12 @@ void flushDenormalsToZero() noexcept {
 #endif
 }
 
-}  // namespace
-
-PacedPusher::PacedPusher(double sampleRate, std::size_t blockFrames, RenderFn render)
-    : m_sampleRate(sampleRate), m_render(std::move(render)), m_block(blockFrames, 0.0f) {}
+PacedPusher::PacedPusher(double sampleRate, std::size_t blockFrames, RenderFn render, int channels)
+    : m_sampleRate(sampleRate),
+      m_blockFrames(blockFrames),
+      m_channels(static_cast<std::size_t>(channels)),
+      m_render(std::move(render)),
+      m_block(blockFrames * static_cast<std::size_t>(channels), 0.0f) {}
 
 PacedPusher::~PacedPusher() {
     stop();
@@ -52,7 +56,7 @@ void PacedPusher::stop() {
 void PacedPusher::run(SampleRing* ring) noexcept {
     flushDenormalsToZero();
     const double nsPerFrame = 1e9 / m_sampleRate;
-    const std::size_t blockFrames = m_block.size();
+    const std::size_t blockFrames = m_blockFrames;
     Clock::time_point origin = Clock::now();
     std::uint64_t framesRendered = 0;
 
@@ -69,8 +73,10 @@ void PacedPusher::run(SampleRing* ring) noexcept {
         }
         std::this_thread::sleep_until(due);
 
-        const std::size_t pushed = ring->push(m_block.data(), n);
-        if (pushed < n) m_overruns.fetch_add(n - pushed, std::memory_order_relaxed);
+        const std::size_t pushed = ring->pushFrames(m_block.data(), n, m_channels);
+        if (pushed < n) {
+            m_overruns.fetch_add((n - pushed) * m_channels, std::memory_order_relaxed);
+        }
         if (n < blockFrames) {
             m_finished.store(true, std::memory_order_release);
             break;

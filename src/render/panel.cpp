@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <string>
 
 namespace autolume::render {
 
@@ -30,6 +31,16 @@ bool drawPanel(PanelState& s) {
     ImGui::Text("model   %s  (%d px, %s)", s.modelName.c_str(), s.resolution, s.device.c_str());
     if (s.modelPlaceholder)
         ImGui::TextColored(ImVec4(1.0f, 0.75f, 0.2f, 1.0f), "PLACEHOLDER: random weights");
+    // Live model switching: the running model goes on until the new one is ready.
+    ImGui::SetNextItemWidth(-60.0f);
+    const bool entered = ImGui::InputText("##model", s.modelPath.data(), s.modelPath.size(),
+                                          ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SameLine();
+    if ((ImGui::Button("Load") || entered) && s.modelPath[0] != '\0') s.loadRequested = true;
+    if (s.modelLoading) ImGui::TextDisabled("loading...");
+    if (!s.modelError.empty())
+        ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.modelError.c_str());
+    ImGui::TextDisabled("%s", s.ganSpaceStatus.c_str());
     ImGui::Text("audio   %s: %s", s.sourceKind.c_str(), s.sourceName.c_str());
     if (!s.sourceError.empty())
         ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.sourceError.c_str());
@@ -52,6 +63,22 @@ bool drawPanel(PanelState& s) {
     changed |= ImGui::SliderFloat("level speed", &s.params.levelSpeed, 0.0f, 3.0f);
     changed |= ImGui::SliderFloat("change speed", &s.params.changeSpeed, 0.0f, 10.0f);
     changed |= ImGui::SliderFloat("onset kick", &s.params.onsetKick, 0.0f, 1.0f);
+    if (s.exitResolutions.size() > 1) {
+        // Early exit: a lower block's image, for hardware that cannot keep up.
+        const int full = s.exitResolutions.back();
+        const int current = s.params.outputResolution > 0 ? s.params.outputResolution : full;
+        if (ImGui::BeginCombo("output", (std::to_string(s.frameResolution) + " px").c_str())) {
+            for (int r : s.exitResolutions) {
+                if (r < 16 && r != full) continue;  // 4 and 8 px are not worth showing
+                const std::string label = std::to_string(r) + " px";
+                if (ImGui::Selectable(label.c_str(), r == current)) {
+                    s.params.outputResolution = r == full ? 0 : r;
+                    changed = true;
+                }
+            }
+            ImGui::EndCombo();
+        }
+    }
 
     if (!s.shaderError.empty())
         ImGui::TextColored(ImVec4(1.0f, 0.4f, 0.4f, 1.0f), "%s", s.shaderError.c_str());

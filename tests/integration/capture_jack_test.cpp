@@ -1,251 +1,41 @@
-// Live capture through PortAudio's JACK host API with no sound card: each test starts its own
-// JACK dummy server, plays a 1 kHz tone from a JACK client in this process into the app's
-// PortAudio input ports, and checks what makeCaptureSource() delivers into the ring.
-//
-// jackd 1.9.21 can stall a client forever when clients come and go while it starts, so the
-// tests wait for jackd's own "driver running" log line, open their client with a timeout, and
-// start over once with a fresh server. If JACK cannot run at all the tests fail; they never skip.
-#include <fcntl.h>
-#include <jack/jack.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// Live audio through JACK with no sound card: each test starts its own JACK dummy server
+// (jack_fixture.hpp). Capture: a tone played by a JACK client in this process reaches the ring,
+// selected channels and stems come out as selected, a server that quits is reported and, with a
+// reopening source, recovered when it returns. Playback: a file played to JACK's output is
+// recorded by a JACK client while the analysis ring receives exactly the same frames.
 #include <gtest/gtest.h>
 
+#include <sndfile.h>
+
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "autolume/audio/capture.hpp"
+#include "autolume/audio/playback.hpp"
 #include "autolume/audio/spsc_ring.hpp"
+#include "jack_fixture.hpp"
 
 namespace autolume::audio {
 namespace {
 
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using test::Clock;
 using namespace std::chrono_literals;
 
 constexpr double kRate = 48000.0;
 constexpr double kToneHz = 1000.0;
 constexpr float kToneAmplitude = 0.5f;
+constexpr const char* kScratch = "capture_jack";
 constexpr const char* kJackHostApi = "JACK Audio Connection Kit";
-// The JACK client name capture.cpp gives PortAudio; its input ports are "<name>:in_<n>".
-constexpr const char* kAppPortsRegex = "^autolume:in_[0-9]+$";
-
-fs::path scratchDir() {
-    const fs::path dir = fs::path(AUTOLUME_TEST_TMP) / "capture_jack";
-    fs::create_directories(dir);
-    return dir;
-}
-
-std::string readTail(const fs::path& path, std::size_t maxChars = 1500) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string all = ss.str();
-    return all.size() > maxChars ? "..." + all.substr(all.size() - maxChars) : all;
-}
-
-// One jackd process with the dummy driver, killed (and waited for) by the destructor.
-class JackServer {
-  public:
-    // Starts jackd under `name` and waits until its driver thread runs. Throws with the reason
-    // and jackd's log if it does not come up in time.
-    explicit JackServer(std::string name)
-        : m_name(std::move(name)),
-          m_log(scratchDir() / (m_name + "_" + std::to_string(::getpid()) + "_" +
-                                std::to_string(s_starts++) + ".log")) {
-        // A fresh log per start: the readiness check must never see an earlier server's lines.
-        fs::remove(m_log);
-        // Both jackd and every client in this process (PortAudio's, the tone's) use this name.
-        ::setenv("JACK_DEFAULT_SERVER", m_name.c_str(), 1);
-        ::setenv("JACK_NO_START_SERVER", "1", 1);
-        // jackd -v (for its "ready" line) makes every client verbose too; keep errors only.
-        jack_set_info_function([](const char*) {});
-        const std::string logPath = m_log.string();
-        // argv is built before fork(): the child may only call async-signal-safe functions.
-        std::vector<std::string> args{"jackd",         "-v", "-n",    m_name,
-                                      "--no-realtime", "-d", "dummy", "-r",
-                                      "48000",         "-p", "256"};
-        std::vector<char*> argv;
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-
-        m_pid = ::fork();
-        if (m_pid < 0) throw std::runtime_error("fork failed");
-        if (m_pid == 0) {
-            ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-            ::setpgid(0, 0);
-            const int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) {
-                ::dup2(fd, 1);
-                ::dup2(fd, 2);
-            }
-            ::execvp("jackd", argv.data());
-            ::_exit(127);
-        }
-
-        const auto deadline = Clock::now() + 10s;
-        for (;;) {
-            int status = 0;
-            if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {
-                m_pid = -1;
-                const std::string log = readTail(m_log);
-                if (log.find("already active") != std::string::npos) throw NameTaken();
-                const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                throw std::runtime_error(
-                    "jackd exited during start-up with code " + std::to_string(code) +
-                    (code == 127 ? " (jackd not installed? see scripts/setup)" : "") +
-                    ". Log: " + log);
-            }
-            // Logged by the dummy driver's thread once the server is fully started.
-            if (readTail(m_log, 1u << 20).find("JackThreadedDriver::Init") != std::string::npos) {
-                return;
-            }
-            if (Clock::now() > deadline) {
-                terminate(SIGTERM);
-                throw std::runtime_error("jackd did not start within 10 s. Log: " +
-                                         readTail(m_log));
-            }
-            std::this_thread::sleep_for(20ms);
-        }
-    }
-
-    // Another live server already has the name.
-    struct NameTaken : std::exception {};
-
-    ~JackServer() {
-        terminate(SIGTERM);
-        std::error_code ec;
-        if (!::testing::Test::HasFailure()) fs::remove(m_log, ec);  // kept to debug failures
-    }
-
-    JackServer(const JackServer&) = delete;
-    JackServer& operator=(const JackServer&) = delete;
-
-    // SIGTERM lets jackd unregister and clean its shared memory; SIGKILL is for a stalled one.
-    void terminate(int signal) {
-        if (m_pid <= 0) return;
-        ::kill(m_pid, signal);
-        const auto deadline = Clock::now() + 5s;
-        while (::waitpid(m_pid, nullptr, WNOHANG) == 0) {
-            if (Clock::now() > deadline) {
-                ::kill(m_pid, SIGKILL);
-                ::waitpid(m_pid, nullptr, 0);
-                break;
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        m_pid = -1;
-        // A killed jackd leaves its sockets and semaphores behind; the name is never reused.
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
-            if (entry.path().filename().string().find("_" + m_name + "_") != std::string::npos) {
-                fs::remove(entry.path(), ec);
-            }
-        }
-    }
-
-    const std::string& name() const { return m_name; }
-    std::string log() const { return readTail(m_log); }
-
-  private:
-    static inline int s_starts = 0;
-    std::string m_name;
-    fs::path m_log;
-    pid_t m_pid = -1;
-};
-
-// A JACK client in this process that plays a sine on its port "out".
-class ToneClient {
-  public:
-    // Opens the client with a timeout (a stalled jack_client_open never returns by itself:
-    // killing the server releases it). Throws with the reason.
-    ToneClient(JackServer& server, const std::string& name) {
-        struct Opening {
-            std::atomic<bool> done{false};
-            jack_client_t* client = nullptr;
-            jack_status_t status{};
-        };
-        auto opening = std::make_shared<Opening>();
-        std::thread opener([opening, name] {
-            opening->client = jack_client_open(name.c_str(), JackNoStartServer, &opening->status);
-            opening->done.store(true, std::memory_order_release);
-        });
-        const auto deadline = Clock::now() + 5s;
-        while (!opening->done.load(std::memory_order_acquire) && Clock::now() < deadline) {
-            std::this_thread::sleep_for(10ms);
-        }
-        if (!opening->done.load(std::memory_order_acquire)) {
-            server.terminate(SIGKILL);
-            opener.detach();  // returns once the server is gone; `opening` keeps its state alive
-            throw std::runtime_error(
-                "jack_client_open stalled for 5 s (jackd 1.9.21 start-up "
-                "race)");
-        }
-        opener.join();
-        m_client = opening->client;
-        if (!m_client) {
-            throw std::runtime_error("jack_client_open failed (status 0x" + toHex(opening->status) +
-                                     "). jackd log: " + server.log());
-        }
-        m_phaseStep = kToneHz / jack_get_sample_rate(m_client);
-        m_port = jack_port_register(m_client, "out", JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
-        if (!m_port || jack_set_process_callback(m_client, &process, this) != 0 ||
-            jack_activate(m_client) != 0) {
-            jack_client_close(m_client);
-            throw std::runtime_error("cannot set up the JACK tone client");
-        }
-    }
-
-    ~ToneClient() {
-        jack_deactivate(m_client);
-        jack_client_close(m_client);
-    }
-
-    ToneClient(const ToneClient&) = delete;
-    ToneClient& operator=(const ToneClient&) = delete;
-
-    jack_client_t* client() const { return m_client; }
-    std::string portName() const { return jack_port_name(m_port); }
-
-  private:
-    static std::string toHex(unsigned v) {
-        std::ostringstream ss;
-        ss << std::hex << v;
-        return ss.str();
-    }
-
-    // JACK's process thread.
-    static int process(jack_nframes_t frames, void* arg) noexcept {
-        auto* self = static_cast<ToneClient*>(arg);
-        auto* out = static_cast<float*>(jack_port_get_buffer(self->m_port, frames));
-        for (jack_nframes_t i = 0; i < frames; ++i) {
-            out[i] = kToneAmplitude * static_cast<float>(std::sin(2.0 * M_PI * self->m_phase));
-            self->m_phase += self->m_phaseStep;
-            if (self->m_phase >= 1.0) self->m_phase -= 1.0;
-        }
-        return 0;
-    }
-
-    jack_client_t* m_client = nullptr;
-    jack_port_t* m_port = nullptr;
-    double m_phase = 0.0;
-    double m_phaseStep = 0.0;
-};
+// The JACK client the capture opens; its input ports are "<name>:in_<n>".
+constexpr const char* kAppPortsRegex = "^autolume_capture:in_[0-9]+$";
+// PortAudio's JACK client, which plays files; its output ports are "autolume:out_<n>".
+constexpr const char* kPlaybackPortsRegex = "^autolume:out_[0-9]+$";
 
 // Each test gets a fresh jackd and tone client; one retry with a new server if either stalls.
 class CaptureJack : public ::testing::Test {
@@ -254,8 +44,9 @@ class CaptureJack : public ::testing::Test {
         std::string why;
         for (int attempt = 1; attempt <= 2; ++attempt) {
             try {
-                m_server = startServer();
-                m_tone = std::make_unique<ToneClient>(*m_server, "test_tone");
+                m_server = test::startJackServer("autolume_capture_test_", kScratch);
+                m_tone = std::make_unique<test::ToneClient>(
+                    *m_server, "test_tone", std::vector<double>{kToneHz}, kToneAmplitude);
                 return;
             } catch (const std::exception& e) {
                 m_tone.reset();
@@ -268,42 +59,19 @@ class CaptureJack : public ::testing::Test {
                << why;
     }
 
-    // Server names come from a small fixed set rather than being new every run: JACK's shared
-    // registry holds 8 servers and frees the entry of a crashed server only when a server of
-    // the same name starts again, so fresh names would fill it for good after a few crashes.
-    // A name in use by a live server (another test running) is skipped.
-    static std::unique_ptr<JackServer> startServer() {
-        for (int slot = 0; slot < 8; ++slot) {
-            try {
-                return std::make_unique<JackServer>("autolume_capture_test_" +
-                                                    std::to_string(slot));
-            } catch (const JackServer::NameTaken&) {
-            }
-        }
-        throw std::runtime_error("all 8 test server names are taken by running jackd servers");
-    }
-
     void TearDown() override {
         m_tone.reset();
         m_server.reset();
     }
 
-    // Connects the tone to every input port PortAudio registered for the capture stream.
-    void connectToneToApp() {
-        const char** ports = jack_get_ports(m_tone->client(), kAppPortsRegex,
-                                            JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput);
-        ASSERT_NE(ports, nullptr) << "no PortAudio input ports matching " << kAppPortsRegex;
-        int count = 0;
-        for (const char** p = ports; *p; ++p, ++count) {
-            EXPECT_EQ(jack_connect(m_tone->client(), m_tone->portName().c_str(), *p), 0)
-                << m_tone->portName() << " -> " << *p;
-        }
-        jack_free(ports);
-        EXPECT_EQ(count, 2) << "PortAudio should capture the stereo pair of device 'system'";
+    // Connects the tone to every input port the capture registered.
+    void connectToneToApp(int expected = 2) {
+        EXPECT_EQ(m_tone->connectTo(kAppPortsRegex), expected)
+            << "ports matching " << kAppPortsRegex;
     }
 
-    std::unique_ptr<JackServer> m_server;
-    std::unique_ptr<ToneClient> m_tone;
+    std::unique_ptr<test::JackServer> m_server;
+    std::unique_ptr<test::ToneClient> m_tone;
 };
 
 std::vector<float> popAll(SampleRing& ring) {
@@ -312,21 +80,37 @@ std::vector<float> popAll(SampleRing& ring) {
     return out;
 }
 
-int risingZeroCrossings(const float* x, std::size_t n) {
-    int count = 0;
-    for (std::size_t i = 1; i < n; ++i) count += (x[i - 1] < 0.0f && x[i] >= 0.0f) ? 1 : 0;
-    return count;
+// Collects from the ring until `enough` samples follow the first one above 0.01, or 10 s.
+// Returns the samples from the frame (of `channels` samples) of that first sound on.
+std::vector<float> collectSound(SampleRing& ring, std::size_t enough, std::size_t channels = 1) {
+    std::vector<float> got;
+    std::size_t start = std::string::npos;
+    const auto deadline = Clock::now() + 10s;
+    while (Clock::now() < deadline) {
+        std::this_thread::sleep_for(20ms);
+        const std::vector<float> chunk = popAll(ring);
+        got.insert(got.end(), chunk.begin(), chunk.end());
+        if (start == std::string::npos) {
+            const auto it =
+                std::find_if(got.begin(), got.end(), [](float v) { return std::fabs(v) > 0.01f; });
+            if (it != got.end()) {
+                start = static_cast<std::size_t>(it - got.begin()) / channels * channels;
+            }
+        }
+        if (start != std::string::npos && got.size() >= start + enough) break;
+    }
+    if (start == std::string::npos) return {};
+    return std::vector<float>(got.begin() + static_cast<long>(start), got.end());
 }
 
-// Magnitude of one DFT bin, normalized so a sine of amplitude A gives A.
-double toneLevel(const float* x, std::size_t n, double hz) {
-    double re = 0.0, im = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double w = 2.0 * M_PI * hz * static_cast<double>(i) / kRate;
-        re += x[i] * std::cos(w);
-        im -= x[i] * std::sin(w);
+// One channel out of interleaved frames.
+std::vector<float> channelOf(const std::vector<float>& interleaved, int channels, int c) {
+    std::vector<float> out;
+    for (std::size_t i = static_cast<std::size_t>(c); i < interleaved.size();
+         i += static_cast<std::size_t>(channels)) {
+        out.push_back(interleaved[i]);
     }
-    return 2.0 * std::hypot(re, im) / static_cast<double>(n);
+    return out;
 }
 
 TEST_F(CaptureJack, CapturesAToneThroughJack) {
@@ -335,41 +119,22 @@ TEST_F(CaptureJack, CapturesAToneThroughJack) {
     EXPECT_EQ(source->info().name, "system");
     EXPECT_EQ(source->info().sampleRate, kRate);
     EXPECT_EQ(source->info().channels, 2);
+    EXPECT_EQ(source->info().ringChannels, 1);
 
     SampleRing ring(1 << 18);
     ASSERT_TRUE(source->start(ring)) << source->error();
     connectToneToApp();
 
-    constexpr std::size_t kSettle = 24000;
-    // Collect until a second of tone has arrived after the connection took effect.
-    std::vector<float> got;
-    std::size_t toneStart = std::string::npos;
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-        std::this_thread::sleep_for(20ms);
-        const std::vector<float> chunk = popAll(ring);
-        got.insert(got.end(), chunk.begin(), chunk.end());
-        if (toneStart == std::string::npos) {
-            const auto it =
-                std::find_if(got.begin(), got.end(), [](float v) { return std::fabs(v) > 0.01f; });
-            if (it != got.end()) toneStart = static_cast<std::size_t>(it - got.begin());
-        }
-        if (toneStart != std::string::npos && got.size() >= toneStart + kSettle + 48000) break;
-    }
-    ASSERT_NE(toneStart, std::string::npos)
-        << "no sound captured (" << got.size() << " samples, all silent)";
-    ASSERT_GE(got.size(), toneStart + kSettle + 48000) << "only " << got.size() << " samples in 10 s";
-
     // One second of steady tone, half a second after it began: the two ports are connected
     // one after the other, and under load the second connection can take effect a little later.
-    const float* x = got.data() + toneStart + kSettle;
+    constexpr std::size_t kSettle = 24000;
+    const std::vector<float> got = collectSound(ring, kSettle + 48000);
+    ASSERT_GE(got.size(), kSettle + 48000) << "only " << got.size() << " samples of sound in 10 s";
+    const float* x = got.data() + kSettle;
     const std::size_t n = 48000;
-    EXPECT_NEAR(risingZeroCrossings(x, n), 1000, 2);
-    EXPECT_NEAR(toneLevel(x, n, kToneHz), kToneAmplitude, 0.02);
-    EXPECT_LT(toneLevel(x, n, 1500.0), 0.01);
-    double energy = 0.0;
-    for (std::size_t i = 0; i < n; ++i) energy += double(x[i]) * x[i];
-    EXPECT_NEAR(std::sqrt(energy / n), kToneAmplitude / std::sqrt(2.0), 0.02);
+    EXPECT_NEAR(test::risingZeroCrossings(x, n), 1000, 2);
+    EXPECT_NEAR(test::toneLevel(x, n, kToneHz, kRate), kToneAmplitude, 0.02);
+    EXPECT_LT(test::toneLevel(x, n, 1500.0, kRate), 0.01);
 
     EXPECT_EQ(source->overruns(), 0u);
     EXPECT_FALSE(source->failed()) << source->error();
@@ -405,9 +170,61 @@ TEST_F(CaptureJack, UnknownDeviceThrowsNamingItAndTheInputs) {
     EXPECT_THROW(makeCaptureSource("4242"), std::runtime_error);
 }
 
-// Keep this test last: PortAudio 19.6 cannot close a JACK stream whose server quit, so the
-// source leaves PortAudio initialized (with a dead JACK client) for the rest of this process.
-// CTest runs every test in its own process anyway.
+// Half a second of `x` carries the tone at `hz` and not the one at `otherHz`. Levels are compared
+// rather than pinned: on a loaded machine the dummy driver may skip a cycle of the tone client.
+void expectOnly(const float* x, double hz, double otherHz) {
+    const double wanted = test::toneLevel(x, 24000, hz, kRate);
+    const double other = test::toneLevel(x, 24000, otherHz, kRate);
+    EXPECT_GT(wanted, 0.1) << hz << " Hz missing";
+    EXPECT_LT(other, wanted / 20.0) << otherHz << " Hz leaks into the " << hz << " Hz channel";
+}
+
+// A JACK client with two outputs (500 Hz on 1, 1200 Hz on 2) is a two-channel device.
+TEST_F(CaptureJack, SelectsChannelsAndDeliversStems) {
+    test::ToneClient twoTones(*m_server, "two_tones", {500.0, 1200.0}, 0.4f);
+
+    CaptureOptions second;
+    second.device = "two_tones";
+    second.channels = parseChannelList("2");
+    auto source = makeCaptureSource(second);
+    EXPECT_EQ(source->info().channels, 2);
+    EXPECT_EQ(source->info().ringChannels, 1);
+    {
+        SampleRing ring(1 << 18);
+        ASSERT_TRUE(source->start(ring)) << source->error();
+        const std::vector<float> got = collectSound(ring, 24000 + 24000);
+        source->stop();
+        ASSERT_GE(got.size(), 48000u);
+        expectOnly(got.data() + 24000, 1200.0, 500.0);
+    }
+
+    CaptureOptions stems;
+    stems.device = "two_tones";
+    stems.channels = parseChannelList("1,2", true);
+    auto stemSource = makeCaptureSource(stems);
+    EXPECT_EQ(stemSource->info().ringChannels, 2);
+    SampleRing ring(1 << 18);
+    ASSERT_TRUE(stemSource->start(ring)) << stemSource->error();
+    const std::vector<float> got = collectSound(ring, 2 * (24000 + 24000), 2);
+    stemSource->stop();
+    ASSERT_GE(got.size(), 2u * 48000u);
+    const std::vector<float> first = channelOf(got, 2, 0);
+    const std::vector<float> secondStem = channelOf(got, 2, 1);
+    expectOnly(first.data() + 24000, 500.0, 1200.0);
+    expectOnly(secondStem.data() + 24000, 1200.0, 500.0);
+
+    CaptureOptions missing;
+    missing.device = "two_tones";
+    missing.channels = parseChannelList("3");
+    try {
+        makeCaptureSource(missing);
+        FAIL() << "expected an exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("channel 3"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("two_tones"), std::string::npos) << e.what();
+    }
+}
+
 TEST_F(CaptureJack, ReportsFailureWhenTheServerVanishes) {
     auto source = makeCaptureSource("system");
     SampleRing ring(1 << 18);
@@ -423,7 +240,185 @@ TEST_F(CaptureJack, ReportsFailureWhenTheServerVanishes) {
     while (!source->failed() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
     EXPECT_TRUE(source->failed());
     EXPECT_NE(source->error().find("'system'"), std::string::npos) << source->error();
-    source.reset();  // closing a stream whose server died must not hang or crash
+    source.reset();  // closing a source whose server died must not hang or crash
+}
+
+// The server quits (features must decay: silence keeps flowing in real time), then a server of
+// the same name starts again, and capture resumes into the same ring without the app's help.
+TEST_F(CaptureJack, ReopensWhenTheServerReturns) {
+    CaptureOptions options;
+    options.device = "system";
+    auto source = makeReopeningCaptureSource(options, {.pollSec = 0.05, .retrySec = 0.25});
+    SampleRing ring(1 << 18);
+    ASSERT_TRUE(source->start(ring)) << source->error();
+    connectToneToApp();
+    ASSERT_FALSE(collectSound(ring, 4800).empty()) << "no tone before the server quit";
+
+    const std::string name = m_server->name();
+    m_tone.reset();
+    m_server->terminate(SIGTERM);
+    auto deadline = Clock::now() + 5s;
+    while (!source->failed() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(source->failed()) << "the lost server was not noticed";
+    EXPECT_NE(source->error().find("reopening"), std::string::npos) << source->error();
+
+    // Meanwhile silence keeps time: half a second brings about half a second of zeros.
+    popAll(ring);
+    const std::uint64_t before = ring.totalWritten();
+    std::this_thread::sleep_for(500ms);
+    const std::vector<float> meanwhile = popAll(ring);
+    EXPECT_GT(ring.totalWritten() - before, 12000u) << "no silence while the device is gone";
+    EXPECT_TRUE(std::all_of(meanwhile.begin(), meanwhile.end(), [](float v) { return v == 0.0f; }));
+
+    m_server.reset();
+    m_server = std::make_unique<test::JackServer>(name, kScratch);
+    deadline = Clock::now() + 15s;
+    while (source->reopenCount() < 1 && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(source->reopenCount(), 1u) << source->error();
+    EXPECT_FALSE(source->failed()) << source->error();
+
+    // The test's own client opens only now, after the source's, so the two never race the
+    // server's start-up.
+    m_tone = std::make_unique<test::ToneClient>(*m_server, "test_tone",
+                                                std::vector<double>{kToneHz}, kToneAmplitude);
+    connectToneToApp();
+    popAll(ring);
+    const std::vector<float> again = collectSound(ring, 24000 + 24000);
+    ASSERT_GE(again.size(), 48000u) << "capture did not resume";
+    EXPECT_NEAR(test::toneLevel(again.data() + 24000, 24000, kToneHz, kRate), kToneAmplitude, 0.02);
+    source->stop();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Playback.
+
+// Writes `seconds` of stereo sine (left `leftHz`, right `rightHz`) with libsndfile.
+std::string writeStereo(const std::string& name, double rate, double seconds, double leftHz,
+                        double rightHz) {
+    const std::string path = (test::jackScratchDir(kScratch) / name).string();
+    SF_INFO info{};
+    info.samplerate = static_cast<int>(rate);
+    info.channels = 2;
+    info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
+    if (!file) throw std::runtime_error("cannot write " + path);
+    const auto frames = static_cast<std::size_t>(seconds * rate);
+    std::vector<float> x(frames * 2);
+    for (std::size_t i = 0; i < frames; ++i) {
+        x[2 * i] = static_cast<float>(0.4 * std::sin(2 * M_PI * leftHz * i / rate));
+        x[2 * i + 1] = static_cast<float>(0.4 * std::sin(2 * M_PI * rightHz * i / rate));
+    }
+    sf_writef_float(file, x.data(), static_cast<sf_count_t>(frames));
+    sf_close(file);
+    return path;
+}
+
+TEST_F(CaptureJack, PlaysAFileAndAnalysesExactlyWhatIsPlayed) {
+    const std::string path = writeStereo("stereo_440_660.wav", kRate, 2.0, 440.0, 660.0);
+    PlaybackOptions options;
+    options.outputDevice = "system";
+    options.requireOutput = true;
+    auto source = makePlaybackSource(path, options);
+    EXPECT_EQ(source->info().kind, "file");
+    EXPECT_NE(source->info().output.find("system"), std::string::npos) << source->info().output;
+    EXPECT_EQ(source->info().sampleRate, kRate);
+    EXPECT_GT(source->info().outputLatencySec, 0.0);
+
+    test::RecorderClient recorder(*m_server, "recorder", 2, 4 * 48000);
+    SampleRing ring(1 << 18);
+    ASSERT_TRUE(source->start(ring)) << source->error();
+    // PortAudio numbers its ports from 0 ("autolume:out_0", "autolume:out_1"), in channel order.
+    const char** ports = jack_get_ports(recorder.client(), kPlaybackPortsRegex,
+                                        JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput);
+    std::vector<std::string> outputs;
+    for (const char** p = ports; p && *p; ++p) outputs.emplace_back(*p);
+    jack_free(ports);
+    std::sort(outputs.begin(), outputs.end());
+    ASSERT_EQ(outputs.size(), 2u) << "stereo output ports of PortAudio's JACK client";
+    for (std::size_t c = 0; c < 2; ++c) {
+        EXPECT_EQ(jack_connect(recorder.client(), outputs[c].c_str(), recorder.portName(c).c_str()),
+                  0)
+            << outputs[c];
+    }
+    const auto deadline = Clock::now() + 10s;
+    while (!source->finished() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(source->finished()) << "2 s of file not played within 10 s";
+    std::this_thread::sleep_for(100ms);  // the last periods reach the recorder
+    source->stop();
+
+    // The ring holds the file's mono mix, every frame, in order.
+    const std::vector<float> analysed = popAll(ring);
+    const std::vector<float> mix = readAudioFileMono(path, nullptr);
+    ASSERT_EQ(analysed.size(), mix.size());
+    EXPECT_EQ(analysed, mix);
+    EXPECT_EQ(source->overruns(), 0u);
+    EXPECT_EQ(source->underruns(), 0u);
+
+    // The output carried the file: left 440 Hz, right 660 Hz, through to the end. (The recorder
+    // was connected after playback began, so it missed the start.)
+    const std::size_t recorded = recorder.frames();
+    const std::vector<float>& left = recorder.channel(0);
+    const std::vector<float>& right = recorder.channel(1);
+    const auto firstSound = static_cast<std::size_t>(
+        std::find_if(left.begin(), left.begin() + static_cast<long>(recorded),
+                     [](float v) { return std::fabs(v) > 0.01f; }) -
+        left.begin());
+    ASSERT_LT(firstSound + 24000, recorded) << "the recorder heard almost nothing";
+    const float* l = left.data() + firstSound + 2400;
+    const float* r = right.data() + firstSound + 2400;
+    EXPECT_NEAR(test::toneLevel(l, 19200, 440.0, kRate), 0.4, 0.02);
+    EXPECT_LT(test::toneLevel(l, 19200, 660.0, kRate), 0.01);
+    EXPECT_NEAR(test::toneLevel(r, 19200, 660.0, kRate), 0.4, 0.02);
+    EXPECT_LT(test::toneLevel(r, 19200, 440.0, kRate), 0.01);
+    // Playback ended where the file did: silence follows.
+    const auto lastSound = static_cast<std::size_t>(
+        std::find_if(std::make_reverse_iterator(left.begin() + static_cast<long>(recorded)),
+                     left.rend(), [](float v) { return std::fabs(v) > 0.01f; })
+            .base() -
+        left.begin());
+    EXPECT_LT(lastSound, recorded) << "no silence after the end of the file";
+}
+
+TEST_F(CaptureJack, ResamplesAFileTheOutputCannotPlayAtItsRate) {
+    const std::string path = writeStereo("stereo_44k.wav", 44100.0, 1.0, 441.0, 441.0);
+    PlaybackOptions options;
+    options.outputDevice = "system";
+    options.requireOutput = true;
+    auto source = makePlaybackSource(path, options);
+    EXPECT_EQ(source->info().sampleRate, kRate) << "JACK runs at 48 kHz only";
+    EXPECT_NE(source->info().note.find("resampled from 44100"), std::string::npos)
+        << source->info().note;
+    SampleRing ring(1 << 18);
+    ASSERT_TRUE(source->start(ring)) << source->error();
+    const auto deadline = Clock::now() + 10s;
+    while (!source->finished() && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    source->stop();
+    const std::vector<float> analysed = popAll(ring);
+    EXPECT_NEAR(static_cast<double>(analysed.size()), kRate, 64.0) << "1 s at 48 kHz";
+    ASSERT_GT(analysed.size(), 40000u);
+    // 441 Hz stays 441 Hz: 441 rising zero crossings in the second.
+    EXPECT_NEAR(test::risingZeroCrossings(analysed.data(), analysed.size()), 441, 2);
+}
+
+// No server at all for this one: an output that does not exist falls back to unheard analysis.
+TEST(Playback, FallsBackToUnheardAnalysisWithoutAnOutput) {
+    const std::string path = writeStereo("fallback.wav", kRate, 0.5, 440.0, 440.0);
+    PlaybackOptions options;
+    options.outputDevice = "Imaginary Speakers 9000";
+    auto source = makePlaybackSource(path, options);
+    EXPECT_EQ(source->info().output, "");
+    EXPECT_NE(source->info().note.find("not heard"), std::string::npos) << source->info().note;
+    EXPECT_NE(source->info().note.find("Imaginary Speakers 9000"), std::string::npos)
+        << source->info().note;
+    options.requireOutput = true;
+    EXPECT_THROW(makePlaybackSource(path, options), std::runtime_error);
+    // An unreadable file is the file's fault, named, whatever the output.
+    try {
+        makePlaybackSource(path + ".missing", {});
+        FAIL() << "expected an exception";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find(".missing"), std::string::npos) << e.what();
+    }
 }
 
 }  // namespace

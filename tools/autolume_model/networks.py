@@ -137,6 +137,56 @@ def interleave_phases(x: Tensor) -> Tensor:
     return out
 
 
+def bend_matrix(translate_x: float = 0.0, translate_y: float = 0.0, rotate: float = 0.0,
+                zoom: float = 1.0) -> List[List[float]]:
+    """The [2, 3] affine_grid matrix of one network bend (the C++ LayerBend computes the same).
+
+    Forward transform of the activations, in normalized coordinates (x right, y down, the
+    image spans [-1, 1]): zoom about the centre by `zoom` (> 1 magnifies), rotate by `rotate`
+    radians (clockwise on screen, as y points down), then move by (translate_x, translate_y)
+    fractions of the width and height (positive: right and down). affine_grid wants the
+    inverse (output -> input): p_in = R(rotate)^T (p_out - 2 t) / zoom."""
+    c = math.cos(rotate) / zoom
+    s = math.sin(rotate) / zoom
+    tx = 2.0 * translate_x
+    ty = 2.0 * translate_y
+    return [[c, s, -(c * tx + s * ty)], [-s, c, -(-s * tx + c * ty)]]
+
+
+def identity_bends(num_layers: int) -> Tensor:
+    """[num_layers, 2, 3] identity matrices (for synthesis_until with nothing bent)."""
+    return torch.eye(2, 3).unsqueeze(0).repeat(num_layers, 1, 1)
+
+
+def bend_activations(x: Tensor, theta: Tensor) -> Tensor:
+    """Network bending: resamples activations x [B, C, H, W] through the affine map theta [2, 3]
+    (bilinear, mirrored at the borders, align_corners=False so that a move by k / W of the
+    width is a move by exactly k pixels). The sampling grid is built in fp32 whatever x's
+    dtype: fp16 coordinates would be off by up to half a pixel at 1024 px."""
+    batch = x.shape[0]
+    t = theta.to(torch.float32).unsqueeze(0).expand(batch, 2, 3)
+    grid = F.affine_grid(t, [batch, x.shape[1], x.shape[2], x.shape[3]], align_corners=False)
+    y = F.grid_sample(x.to(torch.float32), grid, mode='bilinear', padding_mode='reflection',
+                      align_corners=False)
+    return y.to(x.dtype)
+
+
+def maybe_bend(x: Tensor, bends: Optional[Tensor], bend_active: Optional[List[bool]],
+               layer: int, channels_last: bool) -> Tensor:
+    """Bends the output of conv layer `layer` when its flag is set. An inactive layer costs one
+    list lookup: no grid, no copy (identity bends are never sent through grid_sample)."""
+    if bends is None:
+        return x
+    if bend_active is None:
+        return x
+    if not bend_active[layer]:
+        return x
+    x = bend_activations(x, bends[layer])
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
 def modulated_conv2d(x: Tensor, weight: Tensor, styles: Tensor, demodulate: bool, up: int,
                      padding: int, resample_filter: Optional[Tensor], fast: bool,
                      up_kernel: Optional[Tensor]) -> Tensor:
@@ -344,10 +394,14 @@ class SynthesisInputBlock(nn.Module):
     def reset_cache(self) -> None:
         self.conv1.reset_cache()
 
-    def forward(self, ws: Tensor, noise_gain: Tensor,
-                fast: bool = False) -> Tuple[Tensor, Tensor]:
+    def forward(self, ws: Tensor, noise_gain: Tensor, fast: bool = False,
+                bends: Optional[Tensor] = None, bend_active: Optional[List[bool]] = None,
+                first_layer: int = 0) -> Tuple[Tensor, Tensor]:
+        """bends/bend_active: all layers' (see ContractGenerator.synthesis_until); this block's
+        conv is layer first_layer."""
         x = self.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
         x = self.conv1(x, ws[:, 0], noise_gain[0], fast)
+        x = maybe_bend(x, bends, bend_active, first_layer, False)
         img = self.torgb(x, ws[:, 1], fast).to(torch.float32)
         return x, img
 
@@ -389,10 +443,19 @@ class SynthesisBlock(nn.Module):
         return interleave_phases(img)
 
     def forward(self, x: Tensor, img: Tensor, ws: Tensor, noise_gain: Tensor,
-                dtype: torch.dtype, fast: bool = False) -> Tuple[Tensor, Tensor]:
-        x = x.to(dtype)
+                dtype: torch.dtype, fast: bool = False, bends: Optional[Tensor] = None,
+                bend_active: Optional[List[bool]] = None, first_layer: int = 0,
+                channels_last: bool = False) -> Tuple[Tensor, Tensor]:
+        """bends/bend_active: all layers' (see ContractGenerator.synthesis_until); conv0 is layer
+        first_layer. channels_last: NHWC activations (what cuDNN's fp16 kernels want)."""
+        if channels_last:
+            x = x.to(dtype=dtype, memory_format=torch.channels_last)
+        else:
+            x = x.to(dtype)
         x = self.conv0(x, ws[:, 0], noise_gain[0], fast)
+        x = maybe_bend(x, bends, bend_active, first_layer, channels_last)
         x = self.conv1(x, ws[:, 1], noise_gain[1], fast)
+        x = maybe_bend(x, bends, bend_active, first_layer + 1, channels_last)
         img = self.upsample_image(img, fast)
         img = img.add_(self.torgb(x, ws[:, 2], fast).to(torch.float32))
         return x, img
@@ -497,10 +560,13 @@ class Generator(nn.Module):
 class ContractGenerator(nn.Module):
     """The scripted model contract (docs/ARCHITECTURE.md), sharing a Generator's parameters.
 
-    Methods: mapping(z, c) -> ws; synthesis(ws, noise_gain) -> img; get_w_avg() -> w_avg;
-    reset_caches(); forward(z, c, truncation_psi, noise_gain) -> img.
+    Methods: mapping(z, c) -> ws; synthesis(ws, noise_gain) -> img;
+    synthesis_until(ws, noise_gain, bends, bend_active, max_resolution) -> img (network bending
+    and early exit); get_w_avg() -> w_avg; reset_caches(); forward(z, c, truncation_psi,
+    noise_gain) -> img.
     Settable attributes (the loader's choice): cpu_fast_path (oneDNN + polyphase up-sampling
-    for fp32 CPU tensors), use_fp16 (blocks at >= fp16_resolution in fp16_dtype)."""
+    for fp32 CPU tensors), use_fp16 (blocks at >= fp16_resolution in fp16_dtype),
+    channels_last (NHWC activations in the blocks from 8 px up; set with use_fp16 on CUDA)."""
 
     def __init__(self, G: Generator):
         super().__init__()
@@ -523,6 +589,9 @@ class ContractGenerator(nn.Module):
         self.fp16_resolution = G.synthesis.fp16_resolution
         self.use_fp16 = False
         self.fp16_dtype = torch.float16
+        self.channels_last = False
+        # Resolutions synthesis_until can stop at (one per block): 4, 8, ..., img_resolution.
+        self.block_resolutions: List[int] = list(G.synthesis.block_resolutions)
         self.mapping_fcs = nn.ModuleList(G.mapping.layers())
         self.embed = G.mapping.embed if G.c_dim > 0 else None
         self.register_buffer('w_avg', G.mapping.w_avg)
@@ -554,18 +623,45 @@ class ContractGenerator(nn.Module):
 
     @torch.jit.export
     def synthesis(self, ws: Tensor, noise_gain: Tensor) -> Tensor:
+        """ws [B, num_ws, w_dim], noise_gain [num_layers] -> img [B, img_channels, R, R]."""
+        return self._synthesis(ws, noise_gain, None, None, self.img_resolution)
+
+    @torch.jit.export
+    def synthesis_until(self, ws: Tensor, noise_gain: Tensor, bends: Tensor,
+                        bend_active: List[bool], max_resolution: int) -> Tensor:
+        """synthesis() with network bending and an early exit.
+
+        bends [num_layers, 2, 3]: per conv layer, an affine_grid matrix (bend_matrix()) that
+        resamples the layer's output activations; read only where bend_active[layer] is True,
+        so identity layers skip the resampling entirely. max_resolution: the last block to run
+        (one of block_resolutions); returns that block's running skip image
+        [B, img_channels, max_resolution, max_resolution], the same tensor the full pass adds
+        the higher blocks to."""
+        if len(bend_active) != self.num_layers:
+            raise ValueError('bend_active must have num_layers entries')
+        if bends.dim() != 3 or bends.shape[0] != self.num_layers:
+            raise ValueError('bends must be [num_layers, 2, 3]')
+        if max_resolution not in self.block_resolutions:
+            raise ValueError('max_resolution must be one of block_resolutions')
+        return self._synthesis(ws, noise_gain, bends, bend_active, max_resolution)
+
+    def _synthesis(self, ws: Tensor, noise_gain: Tensor, bends: Optional[Tensor],
+                   bend_active: Optional[List[bool]], max_resolution: int) -> Tensor:
         fast = self.cpu_fast_path
         ws = ws.to(torch.float32)
         noise_gain = noise_gain.to(torch.float32)
         # Conv layer i uses ws[:, i]; a block's ToRGB uses the w after its last conv.
-        x, img = self.input_block(ws.narrow(1, 0, 2), noise_gain.narrow(0, 0, 1), fast)
+        x, img = self.input_block(ws.narrow(1, 0, 2), noise_gain.narrow(0, 0, 1), fast, bends,
+                                  bend_active, 0)
         layer = 1
         for block in self.blocks:
-            dtype = torch.float32
-            if self.use_fp16 and block.resolution >= self.fp16_resolution:
-                dtype = self.fp16_dtype
-            x, img = block(x, img, ws.narrow(1, layer, 3), noise_gain.narrow(0, layer, 2),
-                           dtype, fast)
+            # (A flag rather than `break`: the loop over the ModuleList is unrolled.)
+            if block.resolution <= max_resolution:
+                dtype = torch.float32
+                if self.use_fp16 and block.resolution >= self.fp16_resolution:
+                    dtype = self.fp16_dtype
+                x, img = block(x, img, ws.narrow(1, layer, 3), noise_gain.narrow(0, layer, 2),
+                               dtype, fast, bends, bend_active, layer, self.channels_last)
             layer += 2
         return img
 

@@ -3,8 +3,11 @@
 
 The up-sampling operations are checked in float64 against their textbook definitions (zero
 insertion, padding, correlation with the flipped filter), so the transposed-convolution and
-polyphase forms are shown to compute the official upfirdn2d / conv2d_resample results."""
+polyphase forms are shown to compute the official upfirdn2d / conv2d_resample results.
+Network bending is checked against exact pixel moves and quarter turns, and the early exit
+against the running skip image of the full eager pass."""
 
+import math
 import sys
 
 import torch
@@ -38,10 +41,88 @@ def transposed_conv_reference(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return F.conv2d(z, w.flip([2, 3]), padding=k - 1)
 
 
+def check_equal(name: str, a: torch.Tensor, b: torch.Tensor) -> bool:
+    ok = a.shape == b.shape and torch.equal(a, b)
+    print(f'{"ok  " if ok else "FAIL"} {name}: bitwise equal')
+    return ok
+
+
 def check(name: str, a: torch.Tensor, b: torch.Tensor, tol: float) -> bool:
     diff = (a - b).abs().max().item() if a.shape == b.shape else float('inf')
     ok = diff <= tol
     print(f'{"ok  " if ok else "FAIL"} {name}: max abs diff {diff:.3g} (tol {tol:g})')
+    return ok
+
+
+@torch.no_grad()
+def check_bending_and_early_exit(G: N.Generator, S: torch.jit.ScriptModule, ws: torch.Tensor,
+                                 ng: torch.Tensor) -> bool:
+    ok = True
+    # bend_activations on its own: whole-pixel moves and quarter turns land on pixel centres.
+    x = torch.randn(2, 5, 16, 16)
+    y = N.bend_activations(x, torch.tensor(N.bend_matrix(3 / 16, -2 / 16)))
+    ok &= check('bend: move right 3 px, up 2 px', y[:, :, 0:14, 3:16], x[:, :, 2:16, 0:13], 1e-5)
+    y = N.bend_activations(x, torch.tensor(N.bend_matrix(rotate=math.pi / 2)))
+    ok &= check('bend: rotate pi/2 is a clockwise quarter turn', y, torch.rot90(x, -1, [2, 3]),
+                1e-5)
+    y = N.bend_activations(x, torch.tensor(N.bend_matrix(zoom=2.0)))
+    # Magnified 2x about the centre (pixel coordinate 8): output pixel 8 reads input 7.75 on
+    # both axes, i.e. bilinear weights 3/4 and 1/4.
+    ok &= check('bend: zoom 2 about the centre', y[:, :, 8, 8], 0.0625 * (
+        9 * x[:, :, 8, 8] + 3 * x[:, :, 7, 8] + 3 * x[:, :, 8, 7] + x[:, :, 7, 7]), 1e-5)
+
+    layers = S.num_layers
+    res = S.img_resolution
+    eye = N.identity_bends(layers)
+    none = [False] * layers
+    full = S.synthesis(ws, ng)
+    ok &= check_equal('synthesis_until, nothing bent, full size == synthesis',
+                      S.synthesis_until(ws, ng, eye, none, res), full)
+    ok &= check('identity matrices on every layer (resampled) ~ synthesis',
+                S.synthesis_until(ws, ng, eye, [True] * layers, res), full, 1e-5)
+
+    # Early exit: the running skip image of the full (eager, upstream-shaped) pass.
+    running = {}
+    hooks = [b.register_forward_hook(lambda m, i, o, r=r: running.__setitem__(r, o[1].clone()))
+             for r, b in zip(G.synthesis.block_resolutions, G.synthesis.blocks())]
+    G.synthesis(ws, ng)
+    for h in hooks:
+        h.remove()
+    for r in S.block_resolutions:
+        out = S.synthesis_until(ws, ng, eye, none, r)
+        ok &= check(f'early exit at {r} px == running image of the full pass', out, running[r],
+                    1e-4)
+    try:
+        S.synthesis_until(ws, ng, eye, none, 12)
+        ok &= check_equal('early exit at 12 px is refused', torch.ones(1), torch.zeros(1))
+    except Exception:  # noqa: BLE001 (TorchScript raises its own error type)
+        print('ok   early exit at a non-block resolution is refused')
+
+    # Whole network: move the last conv layer's output by whole pixels. ToRGB is per pixel, so
+    # its contribution t = full - upsample(running image below) moves by the same pixels.
+    last = layers - 1
+    k = 2
+    bends = eye.clone()
+    bends[last] = torch.tensor(N.bend_matrix(k / res, 0.0))
+    active = [i == last for i in range(layers)]
+    bent = S.synthesis_until(ws, ng, bends, active, res)
+    below = getattr(G.synthesis, f'b{res}').upsample_image(running[res // 2], False)
+    t = full - below
+    ok &= check(f'last layer moved {k} px right moves its ToRGB term', bent[..., k:],
+                below[..., k:] + t[..., :-k], 1e-4)
+    changed = (bent - full).abs().mean().item()
+    print(f'{"ok  " if changed > 1e-3 else "FAIL"} a bend changes the image (mean {changed:.3g})')
+    ok &= changed > 1e-3
+    # A bend reaches only the blocks from its layer on: the 16 px exit ignores a 32 px bend.
+    ok &= check_equal('exit below a bent layer is unaffected',
+                      S.synthesis_until(ws, ng, bends, active, res // 2),
+                      S.synthesis_until(ws, ng, eye, none, res // 2))
+    # Rotation and zoom on a middle layer, all layers active: finite and different.
+    bends[2] = torch.tensor(N.bend_matrix(0.1, -0.05, 0.3, 1.3))
+    active[2] = True
+    out = S.synthesis_until(ws, ng, bends, active, res)
+    ok &= bool(torch.isfinite(out).all()) and (out - bent).abs().mean().item() > 1e-3
+    print(f'{"ok  " if ok else "FAIL"} rotate/zoom bend on layer 2')
     return ok
 
 
@@ -133,6 +214,14 @@ def main() -> int:
         S.fp16_dtype = torch.bfloat16
         ok &= check('bf16 blocks vs fp32 (coarse)', S.synthesis(ws[:1], ng), eager[:1], 0.25)
         S.use_fp16 = False
+        # NHWC activations (set with fp16 on CUDA): same numbers in either layout.
+        S.channels_last = True
+        ok &= check('channels_last fast path vs eager', S.synthesis(ws, ng), eager, 1e-4)
+        S.cpu_fast_path = False
+        ok &= check('channels_last plain path vs eager', S.synthesis(ws, ng), eager, 1e-5)
+        S.cpu_fast_path = True
+        S.channels_last = False
+    ok &= check_bending_and_early_exit(G, S, ws, ng)
     print('all checks passed' if ok else 'SOME CHECKS FAILED')
     return 0 if ok else 1
 

@@ -39,6 +39,13 @@ class SpscRing {
         return n;
     }
 
+    // Producer. Copies as many whole frames of `channels` interleaved items as fit (never part
+    // of a frame, so that the consumer's channels never slip); returns the frames written.
+    std::size_t pushFrames(const T* items, std::size_t frames, std::size_t channels) noexcept {
+        const std::size_t n = std::min(frames, writeAvailable() / channels);
+        return push(items, n * channels) / channels;
+    }
+
     // Consumer. Copies up to `count` items out; returns how many were read.
     std::size_t pop(T* items, std::size_t count) noexcept {
         const std::uint64_t read = m_read.load(std::memory_order_relaxed);
@@ -62,6 +69,12 @@ class SpscRing {
     std::size_t readAvailable() const noexcept {
         return static_cast<std::size_t>(m_write.load(std::memory_order_acquire) -
                                         m_read.load(std::memory_order_relaxed));
+    }
+
+    // Producer side: room for this many items.
+    std::size_t writeAvailable() const noexcept {
+        return m_capacity - static_cast<std::size_t>(m_write.load(std::memory_order_relaxed) -
+                                                     m_read.load(std::memory_order_acquire));
     }
 
     // Total items ever pushed (any thread; a monotonic audio clock in samples).

@@ -4,7 +4,9 @@
 // Thread contract: main thread only, between Window::beginUi() and Window::present().
 #pragma once
 
+#include <array>
 #include <string>
+#include <vector>
 
 namespace autolume::render {
 
@@ -14,6 +16,7 @@ struct PanelParams {
     float levelSpeed = 0.5f;
     float changeSpeed = 3.0f;
     float onsetKick = 0.12f;
+    int outputResolution = 0;  // early exit for weak hardware; 0: the model's full size
 };
 
 struct PanelState {
@@ -38,8 +41,15 @@ struct PanelState {
     float walkSpeed = 0.0f;
     unsigned long long overruns = 0;
     std::string shaderError;
+    std::vector<int> exitResolutions;  // output sizes the model offers, smallest first
+    int frameResolution = 0;           // size of the frame on screen
+    bool modelLoading = false;
+    std::string modelError;      // the last failed load (the running model goes on)
+    std::string ganSpaceStatus;  // "GANSpace: 32 components", "GANSpace: computing..."
     // edited
     PanelParams params;
+    std::array<char, 1024> modelPath{};  // the "Load" field
+    bool loadRequested = false;          // set by the Load button; the caller clears it
     bool visible = true;
 };
 
