@@ -17,6 +17,9 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
                                   "capture device: name (or part of it) or index, see `devices`");
     auto* file = app.add_option("--audio-file", o.audioFile, "play and analyse an audio file");
     auto* demo = app.add_flag("--demo", o.demo, "use the built-in demo music");
+    app.add_option("--audio-channels", o.audioChannels,
+                   "input or file channels to analyse, 1-based: \"1,2\", \"3-4\" (mixed down)");
+    app.add_option("--audio-output", o.audioOutput, "output device a file plays on");
     device->excludes(file)->excludes(demo);
     file->excludes(demo);
     app.add_option("--midi", o.midiPort, "MIDI input port (not built yet)");

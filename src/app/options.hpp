@@ -12,6 +12,8 @@ struct LiveOptions {
     std::string model;        // empty: the default model
     std::string audioDevice;  // empty: the default input
     std::string audioFile;
+    std::string audioChannels;  // 1-based list ("1,2", "3-4"); empty: the source's default
+    std::string audioOutput;    // where a file plays; empty: the default output
     bool demo = false;
     std::string midiPort;
     int outputMonitor = -1;  // >= 0: fullscreen on that monitor

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "autolume/audio/capture.hpp"
+#include "autolume/audio/channel_router.hpp"
 #include "autolume/audio/playback.hpp"
 
 namespace autolume::app {
@@ -16,20 +17,30 @@ namespace autolume::app {
 OpenedSource openSource(const LiveOptions& options) {
     OpenedSource opened;
     try {
+        // The live engine analyses one mono signal: the chosen channels are mixed down.
+        const audio::ChannelSelection channels =
+            options.audioChannels.empty() ? audio::ChannelSelection{}
+                                          : audio::parseChannelList(options.audioChannels);
         if (!options.audioFile.empty()) {
-            opened.source = audio::makePlaybackSource(options.audioFile);
+            audio::PlaybackOptions playback;
+            playback.outputDevice = options.audioOutput;
+            playback.channels = channels;
+            opened.source = audio::makePlaybackSource(options.audioFile, playback);
         } else if (options.demo) {
             opened.source = audio::makeDemoSource();
         } else if (!options.audioDevice.empty()) {
             audio::CaptureOptions capture;
             capture.device = options.audioDevice;
+            capture.channels = channels;
             opened.source = audio::makeReopeningCaptureSource(capture);
         } else {
             const auto devices = audio::listCaptureDevices();
             const bool haveDefault =
                 std::any_of(devices.begin(), devices.end(), [](auto& d) { return d.isDefault; });
             if (haveDefault) {
-                opened.source = audio::makeReopeningCaptureSource({});
+                audio::CaptureOptions capture;
+                capture.channels = channels;
+                opened.source = audio::makeReopeningCaptureSource(capture);
             } else {
                 spdlog::info("no audio input device found; playing the built-in demo music");
                 opened.source = audio::makeDemoSource();
