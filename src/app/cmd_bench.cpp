@@ -1,9 +1,10 @@
-// `autolume bench [-m M] [--device cpu|cuda|all] [--frames N] [--seconds S] [--threads N]
-// [--json FILE]`: per-stage timings of the generator at batch 1 (mapping, truncation, synthesis
-// at every output size through the early exit, copy to host RGBA8), frames per second, and
-// what network bending costs: identity bends against the archive's plain synthesis() (which
-// has no bending code), measured alternately in the same run so machine noise hits both
-// alike, and one or all layers bent. On the CPU, and on CUDA when there is a device.
+// `autolume bench [-m M] [--device cpu|cuda|all] [--precision auto|fp32|all] [--frames N]
+// [--seconds S] [--threads N] [--json FILE]`: per-stage timings of the generator at batch 1
+// (mapping, truncation, synthesis at every output size through the early exit, copy to host
+// RGBA8), frames per second, and what network bending costs: identity bends against the
+// archive's plain synthesis() (which has no bending code), measured alternately in the same
+// run so machine noise hits both alike, and one or all layers bent. On the CPU, and on CUDA
+// when there is a device (there with fp16 blocks and in fp32).
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "autolume/model/generator.hpp"
@@ -34,14 +36,21 @@ using Clock = std::chrono::steady_clock;
 struct BenchOptions {
     std::string model;  // empty: the default model
     std::string device = "all";
-    int frames = 50;        // per measurement, at most ...
-    double seconds = 10.0;  // ... or this long (at least kMinFrames)
+    std::string precision = "all";  // CUDA: auto (fp16 where allowed), fp32, or both
+    int frames = 50;                // per measurement, at most ...
+    double seconds = 10.0;          // ... or this long (at least kMinFrames)
     int warmup = 3;
     int threads = 0;
     std::string json;  // "-": stdout
 };
 
 constexpr int kMinFrames = 3;
+
+// The human-readable table: stdout, or stderr when the JSON goes to stdout.
+std::FILE*& textOut() {
+    static std::FILE* out = stdout;
+    return out;
+}
 
 struct Summary {
     double median = 0.0;
@@ -104,17 +113,17 @@ std::string utcNow() {
 
 // One device: everything measured, printed as it goes, returned as JSON.
 nlohmann::json benchDevice(const BenchOptions& o, const std::string& path,
-                           model::DevicePreference preference) {
+                           model::DevicePreference preference, model::Precision precision) {
     const auto loadStart = Clock::now();
-    std::unique_ptr<model::Generator> gen = model::Generator::load(path, preference);
+    std::unique_ptr<model::Generator> gen = model::Generator::load(path, preference, precision);
     const double loadSec = msSince(loadStart) / 1000.0;
     const model::ModelInfo& info = gen->info();
     const int res = info.resolution;
-    std::printf(
-        "\n== %s: %s (%d px, %d layers), %d CPU threads, fp16 %s, channels-last %s; "
-        "load + warm-up %.2f s\n",
-        info.device.c_str(), info.name.c_str(), res, info.numLayers, model::cpuThreads(),
-        info.fp16 ? "on" : "off", info.channelsLast ? "on" : "off", loadSec);
+    std::fprintf(textOut(),
+                 "\n== %s: %s (%d px, %d layers), %d CPU threads, fp16 %s, channels-last %s; "
+                 "load + warm-up %.2f s\n",
+                 info.device.c_str(), info.name.c_str(), res, info.numLayers, model::cpuThreads(),
+                 info.fp16 ? "on" : "off", info.channelsLast ? "on" : "off", loadSec);
 
     std::vector<float> z(static_cast<size_t>(info.zDim));
     for (size_t i = 0; i < z.size(); ++i) z[i] = std::sin(1.3f * static_cast<float>(i) + 0.5f);
@@ -149,9 +158,11 @@ nlohmann::json benchDevice(const BenchOptions& o, const std::string& path,
     const Summary frameS = summarize(frame);
     const Summary mappingS = keep(mapping), truncS = keep(truncation), synthS = keep(synthesis),
                   copyS = keep(copy);
-    std::printf("%-34s %10s %10s %10s\n", "stage (batch 1)", "median ms", "mean ms", "p90 ms");
+    std::fprintf(textOut(), "%-34s %10s %10s %10s\n", "stage (batch 1)", "median ms", "mean ms",
+                 "p90 ms");
     auto row = [](const std::string& name, const Summary& s) {
-        std::printf("%-34s %10.3f %10.3f %10.3f\n", name.c_str(), s.median, s.mean, s.p90);
+        std::fprintf(textOut(), "%-34s %10.3f %10.3f %10.3f\n", name.c_str(), s.median, s.mean,
+                     s.p90);
     };
     row("mapping", mappingS);
     row("truncation", truncS);
@@ -159,7 +170,7 @@ nlohmann::json benchDevice(const BenchOptions& o, const std::string& path,
     row("copy to host (RGBA8)", copyS);
     row("frame: z -> RGBA8 on host", frameS);
     const double fps = frameS.median > 0.0 ? 1000.0 / frameS.median : 0.0;
-    std::printf("frames per second (batch 1): %.1f\n", fps);
+    std::fprintf(textOut(), "frames per second (batch 1): %.1f\n", fps);
     out["stages"] = {{"mapping", toJson(mappingS)},
                      {"truncation", toJson(truncS)},
                      {"synthesis", toJson(synthS)},
@@ -183,25 +194,32 @@ nlohmann::json benchDevice(const BenchOptions& o, const std::string& path,
     }
     out["synthesis_by_output_size"] = bySize;
 
-    // Bending: plain synthesis() vs synthesis_until with identity bends, alternating.
+    // Bending: plain synthesis() vs synthesis_until with identity bends, interleaved.
     if (info.hasSynthesisUntil) {
         model::SynthesisOptions plain;
         plain.plainSynthesis = true;
         const std::vector<model::LayerBend> identity(static_cast<size_t>(info.numLayers));
         model::SynthesisOptions ident;
         ident.bends = identity;
+        // The plain method was not part of the load's warm-up: its graph executor profiles
+        // and optimizes on its first runs.
+        for (int i = 0; i < 3; ++i) gen->render(ws.data(), psi, plain, rgba.data());
+        // Order A B B A: on the CPU, frame times can alternate between two levels (glibc
+        // returning big activation buffers to the system and faulting them in again on the
+        // next frame); a strict A B alternation would pin one level on each side.
         std::vector<double> plainMs, identMs;
-        bool odd = false;
-        measure(o, [&] {
-            odd = !odd;
-            gen->render(ws.data(), psi, odd ? plain : ident, rgba.data());
-            (odd ? plainMs : identMs).push_back(gen->lastTimes().synthesisMs);
-            return 0.0;
-        });
-        measure(o, [&] {  // the same number of frames again, the other way round
-            odd = !odd;
-            gen->render(ws.data(), psi, odd ? plain : ident, rgba.data());
-            (odd ? plainMs : identMs).push_back(gen->lastTimes().synthesisMs);
+        int call = 0;
+        BenchOptions both = o;
+        both.frames = 2 * o.frames;
+        both.seconds = 2.0 * o.seconds;
+        both.warmup = 0;
+        for (int i = 0; i < 2 * o.warmup; ++i)
+            gen->render(ws.data(), psi, i % 2 ? ident : plain, rgba.data());
+        measure(both, [&] {
+            const int k = call++ % 4;
+            const bool isPlain = k == 0 || k == 3;
+            gen->render(ws.data(), psi, isPlain ? plain : ident, rgba.data());
+            (isPlain ? plainMs : identMs).push_back(gen->lastTimes().synthesisMs);
             return 0.0;
         });
         const Summary plainS = summarize(plainMs), identS = summarize(identMs);
@@ -225,12 +243,14 @@ nlohmann::json benchDevice(const BenchOptions& o, const std::string& path,
         row("synthesis, 1 layer bent", oneS);
         row("synthesis, all layers bent", allS);
         const double ratio = plainS.median > 0.0 ? identS.median / plainS.median : 0.0;
-        std::printf("identity bends / plain synthesis (medians, interleaved): %.3f\n", ratio);
-        out["bending"] = {{"plain", toJson(plainS)},
-                          {"identity", toJson(identS)},
-                          {"identity_over_plain", ratio},
-                          {"one_layer", toJson(oneS)},
-                          {"all_layers", toJson(allS)}};
+        const double meanRatio = plainS.mean > 0.0 ? identS.mean / plainS.mean : 0.0;
+        std::fprintf(textOut(),
+                     "identity bends / plain synthesis (interleaved): %.3f (medians), %.3f "
+                     "(means)\n",
+                     ratio, meanRatio);
+        out["bending"] = {{"plain", toJson(plainS)},      {"identity", toJson(identS)},
+                          {"identity_over_plain", ratio}, {"identity_over_plain_means", meanRatio},
+                          {"one_layer", toJson(oneS)},    {"all_layers", toJson(allS)}};
     }
     return out;
 }
@@ -241,11 +261,16 @@ int runBench(const BenchOptions& o) {
         std::fprintf(stderr, "autolume bench: --device must be cpu, cuda or all\n");
         return 2;
     }
+    if (o.precision != "auto" && o.precision != "fp32" && o.precision != "all") {
+        std::fprintf(stderr, "autolume bench: --precision must be auto, fp32 or all\n");
+        return 2;
+    }
     if (o.device == "cuda" && !model::cudaAvailable()) {
         std::fprintf(stderr, "autolume bench: no CUDA device (this LibTorch sees none)\n");
         return 1;
     }
     if (o.threads > 0) model::setCpuThreads(o.threads);
+    if (o.json == "-") textOut() = stderr;
 
     nlohmann::json report = {{"date", utcNow()},
                              {"model", path},
@@ -254,16 +279,21 @@ int runBench(const BenchOptions& o) {
                                {"hardware_threads", std::thread::hardware_concurrency()},
                                {"cuda_available", model::cudaAvailable()}}},
                              {"runs", nlohmann::json::array()}};
-    std::printf("autolume bench: %s, %s, %u hardware threads, CUDA %s, %s\n", path.c_str(),
-                cpuName().c_str(), std::thread::hardware_concurrency(),
-                model::cudaAvailable() ? "available" : "not available", utcNow().c_str());
-    std::vector<model::DevicePreference> devices;
-    if (o.device != "cuda") devices.push_back(model::DevicePreference::Cpu);
-    if (o.device == "cuda" || (o.device == "all" && model::cudaAvailable()))
-        devices.push_back(model::DevicePreference::Cuda);
+    std::fprintf(textOut(), "autolume bench: %s, %s, %u hardware threads, CUDA %s, %s\n",
+                 path.c_str(), cpuName().c_str(), std::thread::hardware_concurrency(),
+                 model::cudaAvailable() ? "available" : "not available", utcNow().c_str());
+    using Run = std::pair<model::DevicePreference, model::Precision>;
+    std::vector<Run> runs;
+    if (o.device != "cuda") runs.emplace_back(model::DevicePreference::Cpu, model::Precision::Auto);
+    if (o.device == "cuda" || (o.device == "all" && model::cudaAvailable())) {
+        if (o.precision != "fp32")
+            runs.emplace_back(model::DevicePreference::Cuda, model::Precision::Auto);
+        if (o.precision != "auto")
+            runs.emplace_back(model::DevicePreference::Cuda, model::Precision::Fp32);
+    }
     try {
-        for (model::DevicePreference device : devices)
-            report["runs"].push_back(benchDevice(o, path, device));
+        for (const auto& [device, precision] : runs)
+            report["runs"].push_back(benchDevice(o, path, device, precision));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "autolume bench: %s\n", e.what());
         return 1;
@@ -293,6 +323,9 @@ Command addBench(CLI::App& app) {
     CLI::App& c = *command.cli;
     c.add_option("-m,--model", options->model, "TorchScript model (.pt); default: the shipped one");
     c.add_option("--device", options->device, "cpu, cuda or all (all: CUDA too when available)")
+        ->capture_default_str();
+    c.add_option("--precision", options->precision,
+                 "on CUDA: auto (fp16 blocks where the model allows), fp32, or all (both)")
         ->capture_default_str();
     c.add_option("--frames", options->frames, "frames per measurement, at most")
         ->check(CLI::Range(kMinFrames, 100000))

@@ -420,7 +420,8 @@ struct Generator::Impl {
 Generator::Generator(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Generator::~Generator() = default;
 
-std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePreference preference) {
+std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePreference preference,
+                                           Precision precision) {
     auto impl = std::make_unique<Impl>();
     ModelInfo& info = impl->info;
     info.path = path;
@@ -509,7 +510,7 @@ std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePrefer
             const bool clamped = module.hasattr("conv_clamp") &&
                                  module.attr("conv_clamp").isDouble() &&
                                  module.attr("conv_clamp").toDouble() > 0.0;
-            info.fp16 = clamped && module.hasattr("use_fp16");
+            info.fp16 = precision == Precision::Auto && clamped && module.hasattr("use_fp16");
             info.channelsLast = info.fp16 && module.hasattr("channels_last");
             setBoolAttrIfPresent(module, "use_fp16", info.fp16);
             setBoolAttrIfPresent(module, "channels_last", info.channelsLast);

@@ -33,6 +33,11 @@ class ModelError : public std::runtime_error {
 // Auto and Cuda pick the first CUDA device when there is one, else the CPU.
 enum class DevicePreference { Auto, Cpu, Cuda };
 
+// Auto: on CUDA, the highest-resolution blocks in fp16 with channels-last activations where
+// the model allows it (conv_clamp set), as upstream does; Fp32: fp32 everywhere (the
+// reference numbers, and the fp32 column of benchmarks). The CPU always runs fp32.
+enum class Precision { Auto, Fp32 };
+
 // One synthesis convolution that carries noise (upstream name, e.g. "b64.conv1").
 struct LayerInfo {
     std::string name;
@@ -109,7 +114,8 @@ class Generator {
   public:
     // Loads, validates the contract and warms up. Throws ModelError naming `path`.
     static std::unique_ptr<Generator> load(const std::string& path,
-                                           DevicePreference device = DevicePreference::Auto);
+                                           DevicePreference device = DevicePreference::Auto,
+                                           Precision precision = Precision::Auto);
     ~Generator();
     Generator(const Generator&) = delete;
     Generator& operator=(const Generator&) = delete;
