@@ -4,22 +4,9 @@
 # music; a bad model falls back to the default one).
 set -uo pipefail
 out=${1:?output dir}
+source "$(dirname "$0")/check.sh"
 autolume=${AUTOLUME:?path of the autolume binary}
 rm -rf "$out" && mkdir -p "$out" && cd "$out"
-fail=0
-check() {  # check NAME EXPECTED_RC PATTERN -- command...
-    local name=$1 rc=$2 pattern=$3
-    shift 4
-    "$@" >"$name.log" 2>&1
-    local got=$?
-    if [[ $got != "$rc" ]]; then
-        echo "FAIL $name: exit $got, expected $rc"; cat "$name.log"; fail=1
-    elif ! grep -qE -- "$pattern" "$name.log"; then
-        echo "FAIL $name: output lacks /$pattern/"; cat "$name.log"; fail=1
-    else
-        echo "ok   $name"
-    fi
-}
 live() { timeout 120 xvfb-run -a -s "-screen 0 640x480x24" "$autolume" "$@"; }
 
 check help 0 "live" -- "$autolume" --help

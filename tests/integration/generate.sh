@@ -5,24 +5,11 @@
 # reference forward pass. Then the errors: exit codes and one-line messages naming the culprit.
 set -uo pipefail
 out=${1:?output dir}
+source "$(dirname "$0")/check.sh"
 autolume=${AUTOLUME:?path of the autolume binary}
 python=${AUTOLUME_PYTHON:?python with torch}
 tools=$(cd "$(dirname "$0")/../tools" && pwd)
 rm -rf "$out" && mkdir -p "$out" && cd "$out"
-fail=0
-check() {  # check NAME EXPECTED_RC PATTERN -- command...
-    local name=$1 rc=$2 pattern=$3
-    shift 4
-    "$@" >"$name.log" 2>&1
-    local got=$?
-    if [[ $got != "$rc" ]]; then
-        echo "FAIL $name: exit $got, expected $rc"; cat "$name.log"; fail=1
-    elif ! grep -qE -- "$pattern" "$name.log"; then
-        echo "FAIL $name: output lacks /$pattern/"; cat "$name.log"; fail=1
-    else
-        echo "ok   $name"
-    fi
-}
 compare() {  # compare CASE: PNGs in out_CASE against expected/CASE
     "$python" "$tools/compare_pngs.py" "expected/$1" "out_$1" || fail=1
 }
