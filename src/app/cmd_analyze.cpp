@@ -1,9 +1,13 @@
-// `autolume analyze AUDIO -o features.csv [--hop N] [--fft N] [--plot features.png]
-//                  [--audio-channels LIST [--stems]]`
+// `autolume analyze AUDIO [-o features.csv] [--hop N] [--fft N] [--plot features.png]
+//                  [--audio-channels LIST [--stems]]
+//                  [--latents latents.npy [-m MODEL] [--fps 30] [--seed N] [--params FILE]
+//                   [--keyframes LIST [--keyframe-timing T] [--transition T]] [--presets DIR]]`
 // The live analysis (the same features::Analyzer) run offline over a whole file as fast as it
 // goes: one CSV row per hop, named columns (features/feature_table.hpp), and optionally a PNG
 // of the features over time (stacked line plots, event ticks and a chroma heat map, labelled
-// with a small built-in bitmap font).
+// with a small built-in bitmap font). With --latents the live latent controller runs on the
+// same hops and the ws of every video frame are written as [frames, num_ws, w_dim] float32:
+// what the generator would draw (GANSpace offsets and truncation applied).
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -20,10 +24,19 @@
 
 #include "autolume/audio/audio_file_reader.hpp"
 #include "autolume/audio/channel_router.hpp"
+#include "autolume/control/feature_input.hpp"
+#include "autolume/control/ws_compose.hpp"
 #include "autolume/features/feature_table.hpp"
 #include "autolume/features/stem_analyzer.hpp"
 #include "autolume/io/image.hpp"
+#include "autolume/io/npy.hpp"
+#include "autolume/model/ganspace.hpp"
+#include "autolume/model/generator.hpp"
 #include "commands.hpp"
+#include "control_session.hpp"
+#include "engine.hpp"
+#include "options.hpp"
+#include "session_setup.hpp"
 
 namespace autolume::app {
 namespace {
@@ -36,6 +49,16 @@ struct AnalyzeOptions {
     int fft = 2048;
     std::string channels;
     bool stems = false;
+    // --latents
+    std::string latents;
+    std::string model;
+    double fps = 30.0;
+    std::uint64_t seed = 0;
+    std::string params;
+    std::string keyframes;
+    std::string keyframeTiming = "free";
+    std::string transition = "linear";
+    std::string presets;
 };
 
 int usageError(const std::string& message) {
@@ -326,8 +349,114 @@ void drawPlot(const std::string& path, PlotSeries& series, double hopSec) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The latents: the live controller on the same hops, sampled at the video frame rate.
+
+class LatentRecorder {
+  public:
+    // Throws std::invalid_argument for a bad option (usage) and std::runtime_error /
+    // model::ModelError for files that cannot be used.
+    explicit LatentRecorder(const AnalyzeOptions& o)
+        : m_path(o.latents),
+          m_fps(o.fps),
+          m_generator(model::Generator::load(o.model.empty() ? defaultModelPath() : o.model,
+                                             model::DevicePreference::Cpu)),
+          m_info(m_generator->info()) {
+        ControlSessionConfig config;
+        config.shape = latentShape(m_info);
+        config.seed = o.seed;
+        config.keyframeTiming = keyframeTimingFrom(o.keyframeTiming);
+        config.transition = transitionFrom(o.transition);
+        nlohmann::json params;
+        if (!o.params.empty()) {
+            std::string error;
+            params = readParamsFile(o.params, error);
+            if (!error.empty()) throw std::runtime_error(error);
+            if (params.is_null()) throw std::runtime_error(o.params + ": no such file");
+        }
+        if (!o.keyframes.empty()) {
+            control::PresetBank bank(presetDirFor(o.presets, m_info.path), modelIdentity(m_info));
+            bank.load();
+            config.keyframes = keyframesFrom(o.keyframes, *m_generator, bank);
+            if (!params.is_object()) params = nlohmann::json::object();
+            if (!params.contains("keyframes.mix")) params["keyframes.mix"] = {{"value", 1.0}};
+        }
+        config.params = params;
+        try {
+            m_session = std::make_unique<ControlSession>(config);
+        } catch (const std::invalid_argument& e) {
+            throw std::runtime_error((o.params.empty() ? std::string("keyframes") : o.params) +
+                                     ": " + e.what());
+        }
+        const control::LatentShape& shape = m_session->shape();
+        m_frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
+        const std::size_t n = static_cast<std::size_t>(m_info.numWs) * m_info.wDim;
+        m_mapped0.resize(n);
+        m_mapped1.resize(n);
+        m_blended.resize(n);
+        m_ws.resize(n);
+        // GANSpace directions only when the parameters steer along them.
+        const control::ControllerParams& ids = m_session->controller().params();
+        for (control::ParamId id : ids.ganspace)
+            if (m_session->registry().base(id) != 0.0f ||
+                m_session->registry().modulation(id).source != control::Feature::None)
+                m_needGanSpace = true;
+        if (m_needGanSpace) m_ganSpace = model::loadOrComputeGanSpace(m_info.path).space;
+    }
+
+    // One analysed hop of dtSec; writes every video frame whose time it reached.
+    void hop(const features::FeatureFrame& f, double dtSec) {
+        m_session->step(control::toControlInput(f), dtSec, f.timeSec, nullptr, m_frame);
+        while (static_cast<double>(m_frames) / m_fps <= f.timeSec) addFrame();
+    }
+
+    // The frames after the last whole hop, up to the end of the audio.
+    void finish(double durationSec) {
+        while (static_cast<double>(m_frames) / m_fps < durationSec) addFrame();
+    }
+
+    void write() const {
+        io::writeNpy(m_path, {static_cast<std::int64_t>(m_frames), m_info.numWs, m_info.wDim},
+                     m_out.data());
+    }
+    std::uint64_t frames() const { return m_frames; }
+    const model::ModelInfo& info() const { return m_info; }
+
+  private:
+    void addFrame() {
+        m_generator->mapping(m_frame.zGroup(0), m_mapped0.data());
+        const float* mapped1 = m_mapped0.data();
+        if (m_frame.splitLayer < m_frame.numWs) {
+            m_generator->mapping(m_frame.zGroup(1), m_mapped1.data());
+            mapped1 = m_mapped1.data();
+        }
+        control::Directions dirs;
+        if (m_needGanSpace)
+            dirs = {m_ganSpace.count(), m_ganSpace.wDim, m_ganSpace.components.data(),
+                    m_ganSpace.stddevs.data()};
+        control::composeWs(m_frame, m_mapped0.data(), mapped1, dirs, m_blended.data(), m_ws.data());
+        control::truncateWs(m_generator->wAvg().data(), m_frame.psi, m_info.numWs, m_info.wDim,
+                            m_ws.data());
+        m_out.insert(m_out.end(), m_ws.begin(), m_ws.end());
+        ++m_frames;
+    }
+
+    std::string m_path;
+    double m_fps;
+    std::unique_ptr<model::Generator> m_generator;
+    model::ModelInfo m_info;
+    std::unique_ptr<ControlSession> m_session;
+    control::ControlFrame m_frame;
+    std::vector<float> m_mapped0, m_mapped1, m_blended, m_ws, m_out;
+    bool m_needGanSpace = false;
+    model::GanSpace m_ganSpace;
+    std::uint64_t m_frames = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 int runAnalyze(const AnalyzeOptions& o) {
+    if (o.output.empty() && o.latents.empty())
+        return usageError("nothing to write: give -o features.csv and/or --latents latents.npy");
     if ((o.fft & (o.fft - 1)) != 0) return usageError("--fft must be a power of two");
     if (o.hop > o.fft) return usageError("--hop must not exceed --fft");
     if (o.stems && o.channels.empty()) {
@@ -368,7 +497,20 @@ int runAnalyze(const AnalyzeOptions& o) {
         return usageError(e.what());
     }
 
-    std::FILE* csv = std::fopen(o.output.c_str(), "w");
+    std::unique_ptr<LatentRecorder> recorder;
+    if (!o.latents.empty()) {
+        try {
+            recorder = std::make_unique<LatentRecorder>(o);
+        } catch (const std::invalid_argument& e) {
+            return usageError(e.what());
+        } catch (const std::exception& e) {
+            return failure(e.what());
+        }
+    }
+
+    // Without -o the CSV goes nowhere (/dev/null keeps one code path).
+    const std::string csvPath = o.output.empty() ? std::string("/dev/null") : o.output;
+    std::FILE* csv = std::fopen(csvPath.c_str(), "w");
     if (!csv) return failure(o.output + ": cannot write (" + std::strerror(errno) + ")");
     std::vector<char> buffer(1 << 16);
     std::setvbuf(csv, buffer.data(), _IOFBF, buffer.size());
@@ -413,6 +555,7 @@ int runAnalyze(const AnalyzeOptions& o) {
                 }
                 std::fputc('\n', csv);
                 ++rows;
+                if (recorder) recorder->hop(out[0], o.hop / reader->sampleRate());
                 if (plotting) {
                     features::featureRow(out[0], row);
                     for (std::size_t c = 0; c < row.size(); ++c) {
@@ -432,6 +575,19 @@ int runAnalyze(const AnalyzeOptions& o) {
     }
     const bool written = std::ferror(csv) == 0;
     if (std::fclose(csv) != 0 || !written) return failure(o.output + ": write failed");
+    if (recorder) {
+        try {
+            recorder->finish(static_cast<double>(reader->frames()) / reader->sampleRate());
+            recorder->write();
+        } catch (const std::exception& e) {
+            return failure(e.what());
+        }
+        std::fprintf(stderr,
+                     "autolume analyze: %s: %llu frames at %g fps of %s (%d ws x %d) -> %s\n",
+                     o.audio.c_str(), static_cast<unsigned long long>(recorder->frames()), o.fps,
+                     recorder->info().path.c_str(), recorder->info().numWs, recorder->info().wDim,
+                     o.latents.c_str());
+    }
 
     if (plotting) {
         if (rows == 0) return failure(o.audio + ": shorter than one hop, nothing to plot");
@@ -441,9 +597,10 @@ int runAnalyze(const AnalyzeOptions& o) {
             return failure(e.what());
         }
     }
-    std::fprintf(stderr, "autolume analyze: %s: %llu hops of %d samples at %.0f Hz -> %s%s%s\n",
-                 o.audio.c_str(), static_cast<unsigned long long>(rows), o.hop,
-                 reader->sampleRate(), o.output.c_str(), plotting ? ", " : "", o.plot.c_str());
+    if (!o.output.empty())
+        std::fprintf(stderr, "autolume analyze: %s: %llu hops of %d samples at %.0f Hz -> %s%s%s\n",
+                     o.audio.c_str(), static_cast<unsigned long long>(rows), o.hop,
+                     reader->sampleRate(), o.output.c_str(), plotting ? ", " : "", o.plot.c_str());
     return 0;
 }
 
@@ -456,7 +613,7 @@ Command addAnalyze(CLI::App& app) {
         "analyze", "analyse an audio file offline: one CSV row of features per hop");
     auto* cli = command.cli;
     cli->add_option("AUDIO", options->audio, "audio file (WAV, FLAC, OGG, MP3...)")->required();
-    cli->add_option("-o,--output", options->output, "CSV file to write")->required();
+    cli->add_option("-o,--output", options->output, "CSV file of features to write");
     cli->add_option("--hop", options->hop, "hop size in samples (default 512)")
         ->check(CLI::Range(16, 65536));
     cli->add_option("--fft", options->fft, "analysis window in samples, a power of two (2048)")
@@ -466,6 +623,28 @@ Command addAnalyze(CLI::App& app) {
                     "channels to analyse, 1-based (\"1,2\", \"3-4\"); default: all, mixed");
     cli->add_flag("--stems", options->stems,
                   "analyse each of --audio-channels on its own (columns s1_..., s2_...)");
+    cli->add_option("--latents", options->latents,
+                    "write the latent controller's ws per video frame: [frames, num_ws, w_dim] "
+                    "float32 .npy (truncation and GANSpace applied)")
+        ->group("Latents");
+    cli->add_option("-m,--model", options->model, "model of the latents (default: the shipped one)")
+        ->group("Latents");
+    cli->add_option("--fps", options->fps, "video frames per second of the latents (30)")
+        ->check(CLI::Range(1.0, 1000.0))
+        ->group("Latents");
+    cli->add_option("--seed", options->seed, "seed of the latent walk (as live)")->group("Latents");
+    cli->add_option("--params", options->params, "parameter file (as saved by live --params)")
+        ->group("Latents");
+    cli->add_option("--keyframes", options->keyframes, "seeds and preset slots: \"3,7,p2\"")
+        ->group("Latents");
+    cli->add_option("--keyframe-timing", options->keyframeTiming, "free, beat or bar")
+        ->check(CLI::IsMember({"free", "beat", "bar"}))
+        ->group("Latents");
+    cli->add_option("--transition", options->transition, "linear or exp")
+        ->check(CLI::IsMember({"linear", "exp"}))
+        ->group("Latents");
+    cli->add_option("--presets", options->presets, "preset folder root (for p<N> keyframes)")
+        ->group("Latents");
     command.run = [options] { return runAnalyze(*options); };
     return command;
 }

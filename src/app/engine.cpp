@@ -5,7 +5,10 @@
 #include <cmath>
 #include <exception>
 #include <optional>
+
 #include <utility>
+#include "autolume/control/feature_input.hpp"
+#include "autolume/control/ws_compose.hpp"
 
 namespace autolume::app {
 
@@ -17,39 +20,76 @@ std::int64_t nowNs() noexcept {
 
 namespace {
 
-control::ControlFrame controlPrototype(int zDim) {
+control::ControlFrame controlPrototype(const control::LatentShape& shape) {
     control::ControlFrame frame;
-    frame.z.assign(zDim, 0.0f);
+    frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
     return frame;
 }
 
-VideoFrame videoPrototype(int resolution) {
+VideoFrame videoPrototype(const model::ModelInfo& info) {
     VideoFrame frame;
-    frame.width = frame.height = resolution;
-    frame.rgba.assign(static_cast<std::size_t>(resolution) * resolution * 4, 0);
+    frame.width = frame.height = info.resolution;
+    frame.rgba.assign(static_cast<std::size_t>(info.resolution) * info.resolution * 4, 0);
+    frame.numWs = info.numWs;
+    frame.wDim = info.wDim;
+    frame.ws.assign(static_cast<std::size_t>(info.numWs) * info.wDim, 0.0f);
     return frame;
+}
+
+ControlSessionConfig sessionConfig(ControlSessionConfig config, const model::ModelInfo& info,
+                                   ControlEventQueue* events) {
+    config.shape = latentShape(info);
+    config.events = events;
+    return config;
+}
+
+ControlSnapshot snapshotPrototype(const ControlSession& session) {
+    ControlSnapshot snapshot;
+    session.prepareSnapshot(snapshot);
+    session.snapshot(snapshot);
+    return snapshot;
+}
+
+std::unique_ptr<midi::MidiDevice> openMidi(const EngineConfig& config) {
+    if (!config.midi || !config.control.midiProfile) return nullptr;
+    return std::make_unique<midi::MidiDevice>(*config.midi);
 }
 
 }  // namespace
 
+control::LatentShape latentShape(const model::ModelInfo& info) {
+    control::LatentShape shape;
+    shape.zDim = info.zDim;
+    shape.wDim = info.wDim;
+    shape.numWs = info.numWs;
+    shape.numLayers = info.numLayers;
+    shape.ganspaceCount = control::kGanspaceParams;
+    return shape;
+}
+
 Engine::Engine(std::unique_ptr<model::Generator> generator, audio::AudioSource& source,
-               audio::SampleRing& ring, const EngineConfig& config)
+               audio::SampleRing& ring, EngineConfig config)
     : m_generator(std::move(generator)),
       m_source(source),
       m_ring(ring),
-      m_config(config),
-      m_controls(controlPrototype(m_generator->info().zDim)),
-      m_frames(videoPrototype(m_generator->info().resolution)),
-      m_activeZDim(m_generator->info().zDim),
-      m_bends(static_cast<std::size_t>(m_generator->info().numLayers)),
+      m_config(std::move(config)),
+      m_session(sessionConfig(m_config.control, m_generator->info(), &m_events)),
+      m_midi(openMidi(m_config)),
+      m_controls(controlPrototype(m_session.shape())),
+      m_frames(videoPrototype(m_generator->info())),
+      m_snapshots(snapshotPrototype(m_session)),
       m_modelInfo(m_generator->info()),
-      m_loader(model::ModelLoaderConfig{config.device, config.ganSpace, {}, [this] {
+      m_loader(model::ModelLoaderConfig{m_config.device, m_config.ganSpace, {}, [this] {
                                             // Wake the inference thread to take the model.
                                             m_controlSeq.fetch_add(1, std::memory_order_release);
                                             m_controlSeq.notify_all();
                                         }}) {
-    m_config.walk.zDim = m_generator->info().zDim;
-    m_config.walk.seed = config.seed;
+    const model::ModelInfo& info = m_generator->info();
+    m_bends.resize(static_cast<std::size_t>(info.numLayers));
+    m_mapped0.resize(static_cast<std::size_t>(info.numWs) * info.wDim);
+    m_mapped1.resize(m_mapped0.size());
+    m_ws.resize(m_mapped0.size());
+    m_nextShape = m_session.shape();
     // Per-stage synchronization only costs GPU throughput here; the frame time is measured.
     m_generator->setStageTiming(false);
 }
@@ -78,34 +118,28 @@ std::string Engine::lastGeneratorError() const {
     return m_lastError;
 }
 
+std::string Engine::midiStatus() const {
+    return m_midi ? m_midi->status() : std::string("MIDI off");
+}
+
 model::ModelInfo Engine::modelInfo() const {
     std::lock_guard lock(m_infoMutex);
     return m_modelInfo;
 }
 
-void Engine::applyParam(const ParamChange& change) noexcept {
-    auto& walk = m_config.walk;
-    switch (change.param) {
-        case Param::Psi:
-            m_config.psi = change.value;
-            break;
-        case Param::NoiseGain:
-            m_config.noiseGain = change.value;
-            break;
-        case Param::LevelSpeed:
-            walk.levelSpeed = change.value;
-            break;
-        case Param::ChangeSpeed:
-            walk.changeSpeed = change.value;
-            break;
-        case Param::OnsetKick:
-            walk.onsetKick = change.value;
-            break;
+bool Engine::pollModelEvent(model::ModelEvent& event) {
+    if (!m_loader.pollEvent(event)) return false;
+    if (event.kind == model::ModelEvent::Kind::GanSpaceReady && event.ganSpace) {
+        std::lock_guard lock(m_ganSpaceMutex);
+        m_ganSpacePending = event.ganSpace;
+        m_ganSpacePendingPath = event.path;
+        m_ganSpaceFlag.store(true, std::memory_order_release);
     }
+    return true;
 }
 
 // Analysis + control: one hop at a time, on audio time. Everything it needs is allocated
-// before the loop.
+// before the loop, except on a switch to a model of another shape.
 void Engine::analysisLoop() noexcept {
     const double sampleRate = m_source.info().sampleRate;
     features::AnalyzerConfig analyzerConfig;
@@ -113,25 +147,33 @@ void Engine::analysisLoop() noexcept {
     analyzerConfig.fftSize = m_config.fftSize;
     analyzerConfig.hopSize = m_config.hopSize;
     features::Analyzer analyzer(analyzerConfig);
-    std::optional<control::RandomWalk> walk(std::in_place, m_config.walk);
     std::vector<float> hop(m_config.hopSize);
     const double hopSec = m_config.hopSize / sampleRate;
     const auto idle =
         std::chrono::microseconds(std::clamp<long>(std::lround(hopSec * 1e6 / 4), 500, 5000));
     double lastOnsetSec = -1.0;
     std::uint64_t seq = 0;
+    std::uint64_t shapeGeneration = 0;
+    const std::int64_t startNs = nowNs();
 
     while (m_running.load(std::memory_order_relaxed)) {
-        ParamChange change;
-        while (m_paramQueue.try_dequeue(change)) applyParam(change);
-        const int zDim = m_activeZDim.load(std::memory_order_relaxed);
-        if (zDim != m_config.walk.zDim) {
-            // A model with another z_dim was switched in: a fresh walk of its size (allocates,
-            // once per such switch). Same-size switches keep walking where they were.
-            m_config.walk.zDim = zDim;
-            walk.emplace(m_config.walk);
+        const std::uint64_t generation = m_shapeGeneration.load(std::memory_order_acquire);
+        if (generation != shapeGeneration) {
+            shapeGeneration = generation;
+            control::LatentShape shape;
+            {
+                std::lock_guard lock(m_shapeMutex);
+                shape = m_nextShape;
+            }
+            try {
+                m_session.reshape(shape);  // allocates, once per switch to another shape
+            } catch (const std::exception& e) {
+                std::lock_guard lock(m_errorMutex);
+                m_lastError = e.what();
+            }
         }
-        walk->config() = m_config.walk;
+        ControlMessage message;
+        while (m_messages.try_dequeue(message)) m_session.handle(message);
 
         if (m_ring.readAvailable() < hop.size()) {
             std::this_thread::sleep_for(idle);
@@ -145,33 +187,45 @@ void Engine::analysisLoop() noexcept {
 
         const features::FeatureFrame& f = analyzer.process(hop.data());
         if (f.onset) lastOnsetSec = f.timeSec;
-        walk->step(f, hopSec);
 
         control::ControlFrame& out = m_controls.back();
+        const control::LatentShape& shape = m_session.shape();
+        if (out.zDim != shape.zDim || out.wDim != shape.wDim || out.numWs != shape.numWs)
+            out.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);  // a switch
+        // MIDI times run on the steady clock: long presses are the performer's seconds.
+        m_session.step(control::toControlInput(f), hopSec, (nowNs() - startNs) / 1e9, m_midi.get(),
+                       out);
         out.seq = ++seq;
         out.audioTimeSec = f.timeSec;
         out.audioWallNs = arrivedNs;
-        out.level = f.level;
-        out.onsetStrength = f.onsetStrength;
-        out.onset = f.onset;
         out.lastOnsetSec = lastOnsetSec;
-        out.psi = m_config.psi;
-        out.noiseGain = m_config.noiseGain;
-        out.speed = walk->lastSpeed();
-        out.zDim = zDim;
-        if (out.z.size() != walk->z().size()) out.z.resize(walk->z().size());  // after a switch
-        std::copy(walk->z().begin(), walk->z().end(), out.z.begin());
         m_controls.publish();
         m_controlSeq.fetch_add(1, std::memory_order_release);
         m_controlSeq.notify_one();
 
+        m_session.snapshot(m_snapshots.back());
+        m_snapshots.publish();
         m_stats.level.store(f.level, std::memory_order_relaxed);
         m_stats.levelDb.store(f.rmsDb, std::memory_order_relaxed);
         m_stats.onsetStrength.store(f.onsetStrength, std::memory_order_relaxed);
         m_stats.onset.store(f.onset, std::memory_order_relaxed);
-        m_stats.walkSpeed.store(walk->lastSpeed(), std::memory_order_relaxed);
+        m_stats.walkSpeed.store(out.speed, std::memory_order_relaxed);
         m_stats.hops.fetch_add(1, std::memory_order_relaxed);
     }
+}
+
+// Inference thread: the newest GANSpace result, if one came.
+void Engine::takeGanSpace() noexcept {
+    if (!m_ganSpaceFlag.exchange(false, std::memory_order_acquire)) return;
+    std::shared_ptr<const model::GanSpace> space;
+    std::string path;
+    {
+        std::lock_guard lock(m_ganSpaceMutex);
+        space = std::move(m_ganSpacePending);
+        path.swap(m_ganSpacePendingPath);
+    }
+    m_ganSpace = std::move(space);
+    m_ganSpacePath.swap(path);
 }
 
 // Inference: newest control frame in, newest video frame out. Sleeps only while there is
@@ -190,14 +244,15 @@ void Engine::inferenceLoop() noexcept {
             adoptModel(std::move(next));
             switched = true;
         }
+        takeGanSpace();
         const bool fresh = m_controls.fetch();
         haveControl = haveControl || fresh;
         if (!haveControl || !(fresh || switched)) continue;
         const control::ControlFrame& in = m_controls.front();
         model::Generator& generator = *m_generator;
         const model::ModelInfo& info = generator.info();
-        if (in.zDim != info.zDim || in.z.size() < static_cast<std::size_t>(info.zDim)) {
-            // Made before the analysis thread saw a switch to another z_dim.
+        if (in.zDim != info.zDim || in.wDim != info.wDim || in.numWs != info.numWs) {
+            // Made before the control thread saw a switch to another shape.
             m_stats.skippedControlFrames.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
@@ -208,6 +263,11 @@ void Engine::inferenceLoop() noexcept {
             // come round); the render thread re-creates its texture on the new size.
             out.width = out.height = resolution;
             out.rgba.resize(static_cast<std::size_t>(resolution) * resolution * 4);
+        }
+        if (out.numWs != info.numWs || out.wDim != info.wDim) {
+            out.numWs = info.numWs;
+            out.wDim = info.wDim;
+            out.ws.resize(m_ws.size());
         }
         model::SynthesisOptions options;
         options.noiseGain = in.noiseGain;
@@ -222,9 +282,23 @@ void Engine::inferenceLoop() noexcept {
             }
             options.bends = m_bends;
         }
+        control::Directions directions;
+        if (m_ganSpace && m_ganSpacePath == info.path && m_ganSpace->wDim == info.wDim) {
+            directions = {m_ganSpace->count(), m_ganSpace->wDim, m_ganSpace->components.data(),
+                          m_ganSpace->stddevs.data()};
+            m_stats.ganSpaceFrames.fetch_add(1, std::memory_order_relaxed);
+        }
         try {
             const std::int64_t startNs = nowNs();
-            generator.generate(in.z.data(), in.psi, options, out.rgba.data());
+            generator.mapping(in.zGroup(0), m_mapped0.data());
+            const float* mapped1 = m_mapped0.data();
+            if (in.splitLayer < in.numWs) {
+                generator.mapping(in.zGroup(1), m_mapped1.data());
+                mapped1 = m_mapped1.data();
+            }
+            control::composeWs(in, m_mapped0.data(), mapped1, directions, out.ws.data(),
+                               m_ws.data());
+            generator.render(m_ws.data(), in.psi, options, out.rgba.data());
             out.doneWallNs = nowNs();
             out.generatorMs = static_cast<float>((out.doneWallNs - startNs) / 1e6);
         } catch (const std::exception& e) {
@@ -248,13 +322,25 @@ void Engine::adoptModel(std::unique_ptr<model::Generator> next) noexcept {
     try {
         next->setStageTiming(false);
         const model::ModelInfo& info = next->info();
-        m_bends.assign(static_cast<std::size_t>(info.numLayers), model::LayerBend{});
+        std::vector<model::LayerBend> bends(static_cast<std::size_t>(info.numLayers));
+        const std::size_t wsSize = static_cast<std::size_t>(info.numWs) * info.wDim;
+        std::vector<float> mapped0(wsSize), mapped1(wsSize), ws(wsSize);
+        model::ModelInfo infoCopy = info;
+        // Everything allocated: from here on nothing throws.
+        m_mapped0.swap(mapped0);
+        m_mapped1.swap(mapped1);
+        m_ws.swap(ws);
+        m_bends.swap(bends);
         {
             std::lock_guard lock(m_infoMutex);
-            m_modelInfo = info;
+            m_modelInfo = std::move(infoCopy);
         }
+        {
+            std::lock_guard lock(m_shapeMutex);
+            m_nextShape = latentShape(info);
+        }
+        m_shapeGeneration.fetch_add(1, std::memory_order_release);
         m_loader.retire(std::exchange(m_generator, std::move(next)));
-        m_activeZDim.store(m_generator->info().zDim, std::memory_order_relaxed);
         m_stats.modelSwitches.fetch_add(1, std::memory_order_relaxed);
     } catch (const std::exception& e) {
         // Out of memory copying names: keep whichever model is in place, say why.

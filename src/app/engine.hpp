@@ -2,7 +2,9 @@
 // with lock-free slots as in docs/ARCHITECTURE.md.
 //
 //   audio source --SampleRing--> analysis+control --LatestValue<ControlFrame>--> inference
-//   --LatestValue<VideoFrame>--> main thread (render)        main --ReaderWriterQueue--> control
+//   --LatestValue<VideoFrame>--> main thread (render)
+//   main --ControlMessage--> control --ControlEvent, LatestValue<ControlSnapshot>--> main
+//   MIDI (RtMidi thread) --SPSC--> control (midi::MidiDevice)
 //
 // Models switch live: requestModel() loads on the model loader's thread while the old model
 // keeps rendering; the inference thread swaps the new one in between two frames (the video
@@ -18,17 +20,19 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "autolume/audio/audio_source.hpp"
 #include "autolume/control/control_frame.hpp"
-#include "autolume/control/random_walk.hpp"
 #include "autolume/features/analyzer.hpp"
+#include "autolume/midi/midi_device.hpp"
 #include "autolume/model/generator.hpp"
 #include "autolume/model/model_loader.hpp"
 #include "autolume/util/latest_value.hpp"
+#include "control_session.hpp"
 
 namespace autolume::app {
 
@@ -42,24 +46,22 @@ struct VideoFrame {
     int width = 0;
     int height = 0;
     std::vector<std::uint8_t> rgba;
-};
-
-enum class Param : std::uint8_t { Psi, NoiseGain, LevelSpeed, ChangeSpeed, OnsetKick };
-
-struct ParamChange {
-    Param param;
-    float value;
+    // The latents it shows before GANSpace offsets and truncation (control/ws_compose.hpp):
+    // what a preset stores, so recalling it with the same faders shows the same picture.
+    int numWs = 0;
+    int wDim = 0;
+    std::vector<float> ws;  // [numWs * wDim]
 };
 
 struct EngineConfig {
     int hopSize = 512;
     int fftSize = 2048;
     std::uint64_t seed = 0;
-    float psi = 1.0f;
-    float noiseGain = 1.0f;
-    control::RandomWalkConfig walk;  // zDim and seed are filled from the model and `seed`
     model::DevicePreference device = model::DevicePreference::Auto;  // for models loaded live
     bool ganSpace = true;  // compute (or read the cached) GANSpace of each model, in background
+    // The control session's start (shape and events are filled by the engine).
+    ControlSessionConfig control;
+    std::optional<midi::MidiDeviceConfig> midi;  // set (with control.midiProfile): MIDI on
 };
 
 // Latest values for the UI, written by the workers with relaxed atomics.
@@ -73,13 +75,18 @@ struct EngineStats {
     std::atomic<std::uint64_t> frames{0};
     std::atomic<std::uint64_t> generatorErrors{0};
     std::atomic<std::uint64_t> modelSwitches{0};
-    std::atomic<std::uint64_t> skippedControlFrames{0};  // made for another model's z_dim
+    std::atomic<std::uint64_t> skippedControlFrames{0};  // made for another model's shape
+    std::atomic<std::uint64_t> ganSpaceFrames{0};        // drawn with GANSpace directions
 };
+
+// The controller's shape for a model.
+control::LatentShape latentShape(const model::ModelInfo& info);
 
 class Engine {
   public:
+    // Throws std::invalid_argument for initial parameters or keyframes that do not fit.
     Engine(std::unique_ptr<model::Generator> generator, audio::AudioSource& source,
-           audio::SampleRing& ring, const EngineConfig& config);
+           audio::SampleRing& ring, EngineConfig config);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -91,8 +98,17 @@ class Engine {
     bool fetchFrame() { return m_frames.fetch(); }
     const VideoFrame& frame() const { return m_frames.front(); }
 
-    // Main thread: a parameter change for the control thread (never blocks; drops if full).
-    void send(Param param, float value) { m_paramQueue.try_enqueue({param, value}); }
+    // Main thread: a message for the control thread (never blocks; dropped if the queue is
+    // full, which 256 waiting messages never are at UI rates).
+    bool send(ControlMessage message) { return m_messages.try_enqueue(std::move(message)); }
+    // Main thread: what the control thread asks (MIDI preset buttons, learned maps).
+    bool pollEvent(ControlEvent& event) { return m_events.try_dequeue(event); }
+    // Main thread: the newest parameter values, slots and MIDI counters.
+    bool fetchSnapshot() { return m_snapshots.fetch(); }
+    const ControlSnapshot& snapshot() const { return m_snapshots.front(); }
+    // One line: "MIDI off", "MIDI (JACK) in: ... out: ..." (locks; not per frame).
+    std::string midiStatus() const;
+    bool midiOn() const { return m_midi != nullptr; }
 
     const EngineStats& stats() const { return m_stats; }
     std::string lastGeneratorError() const;
@@ -100,8 +116,9 @@ class Engine {
     // Loads `path` in the background and switches to it when ready (latest request wins).
     void requestModel(const std::string& path) { m_loader.request(path); }
     bool modelLoading() const { return m_loader.loading(); }
-    // Load results (one line naming the file on failure) and GANSpace results, in order.
-    bool pollModelEvent(model::ModelEvent& event) { return m_loader.pollEvent(event); }
+    // Load results (one line naming the file on failure) and GANSpace results, in order. A
+    // GANSpace result is also handed to the inference thread, for the model it belongs to.
+    bool pollModelEvent(model::ModelEvent& event);
     // The running model: its info changes when modelSwitches (stats) does.
     model::ModelInfo modelInfo() const;
     // Early exit for weak hardware: frames at the largest block resolution <= px (0: full).
@@ -110,26 +127,46 @@ class Engine {
   private:
     void analysisLoop() noexcept;
     void inferenceLoop() noexcept;
-    void applyParam(const ParamChange& change) noexcept;
     void adoptModel(std::unique_ptr<model::Generator> next) noexcept;
     int outputResolutionFor(const model::ModelInfo& info) const noexcept;
+    void takeGanSpace() noexcept;
 
     std::unique_ptr<model::Generator> m_generator;  // the inference thread's, once started
     audio::AudioSource& m_source;
     audio::SampleRing& m_ring;
     EngineConfig m_config;
 
+    ControlEventQueue m_events{256};
+    ControlSession m_session;  // the control thread's, once started
+    std::unique_ptr<midi::MidiDevice> m_midi;
     util::LatestValue<control::ControlFrame> m_controls;
     util::LatestValue<VideoFrame> m_frames;
-    moodycamel::ReaderWriterQueue<ParamChange> m_paramQueue{256};
+    util::LatestValue<ControlSnapshot> m_snapshots;
+    moodycamel::ReaderWriterQueue<ControlMessage> m_messages{256};
     std::atomic<std::uint64_t> m_controlSeq{0};  // bumped (and notified) on each publish
     std::atomic<bool> m_running{false};
-    std::atomic<int> m_activeZDim;  // the running model's, for the analysis thread
     std::atomic<int> m_outputResolution{0};
-    std::vector<model::LayerBend> m_bends;  // inference thread: per-layer bends of one frame
     EngineStats m_stats;
     std::thread m_analysisThread;
     std::thread m_inferenceThread;
+
+    // Inference thread: per-frame buffers, sized for the running model.
+    std::vector<model::LayerBend> m_bends;
+    std::vector<float> m_mapped0, m_mapped1, m_ws;
+    std::shared_ptr<const model::GanSpace> m_ganSpace;
+
+    // A model switch, for the control thread: the new shape under a lock, taken when the
+    // generation changes (rare).
+    std::atomic<std::uint64_t> m_shapeGeneration{0};
+    std::mutex m_shapeMutex;
+    control::LatentShape m_nextShape;
+
+    // GANSpace results from the main thread (pollModelEvent) to the inference thread.
+    std::mutex m_ganSpaceMutex;
+    std::shared_ptr<const model::GanSpace> m_ganSpacePending;
+    std::string m_ganSpacePendingPath;
+    std::atomic<bool> m_ganSpaceFlag{false};
+    std::string m_ganSpacePath;  // inference thread: the model m_ganSpace belongs to
 
     // Written by the inference thread on a failed frame (rare), read by the UI.
     mutable std::mutex m_errorMutex;

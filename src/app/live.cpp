@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,8 +24,10 @@
 #include "autolume/render/frame_view.hpp"
 #include "autolume/render/panel.hpp"
 #include "autolume/render/window.hpp"
+#include "desk.hpp"
 #include "engine.hpp"
 #include "options.hpp"
+#include "session_setup.hpp"
 #include "sources.hpp"
 
 namespace autolume::app {
@@ -152,13 +156,68 @@ void handleModelEvent(const model::ModelEvent& event, const model::ModelInfo& ru
 int runLive(const LiveOptions& options) {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    if (!options.midiPort.empty())
-        spdlog::warn("MIDI control is not built yet; ignoring --midi {}", options.midiPort);
 
     auto generator = loadModel(options);
     if (!generator) return 1;
     if (options.threads > 0) model::setCpuThreads(options.threads);
     logModel("model", generator->info());
+
+    // The performance: presets of this model, parameters, keyframes, MIDI.
+    EngineConfig engineConfig;
+    engineConfig.seed = options.seed;
+    auto bank = std::make_unique<control::PresetBank>(
+        presetDirFor(options.presetsDir, generator->info().path), modelIdentity(generator->info()));
+    for (const std::string& error : bank->load()) spdlog::error("{}", error);
+    std::string paramsError;
+    nlohmann::json params;
+    if (!options.paramsFile.empty()) {
+        params = readParamsFile(options.paramsFile, paramsError);
+        if (!paramsError.empty())
+            spdlog::error("{} (starting with default parameters; the file is left as it is)",
+                          paramsError);
+    }
+    try {
+        engineConfig.control.keyframeTiming = keyframeTimingFrom(options.keyframeTiming);
+        engineConfig.control.transition = transitionFrom(options.transition);
+        if (!options.keyframes.empty()) {
+            engineConfig.control.keyframes = keyframesFrom(options.keyframes, *generator, *bank);
+            if (!params.is_object()) params = nlohmann::json::object();
+            if (!params.contains("keyframes.mix")) params["keyframes.mix"] = {{"value", 1.0}};
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 2;
+    }
+    if (!params.is_null()) {
+        // Wrong types: one line naming the file, default parameters, the file left as it is.
+        try {
+            control::ParameterRegistry check;
+            control::registerControllerParams(check, latentShape(generator->info()));
+            for (const std::string& name : check.fromJson(params))
+                spdlog::warn("{}: unknown parameter '{}' ignored", options.paramsFile, name);
+        } catch (const std::exception& e) {
+            paramsError = options.paramsFile + ": " + e.what();
+            spdlog::error("{} (starting with default parameters; the file is left as it is)",
+                          paramsError);
+            params = nullptr;
+        }
+    }
+    engineConfig.control.params = params;
+    std::optional<MidiProfileChoice> midi;
+    if (!options.midiPort.empty()) {
+        try {
+            midi = chooseMidiProfile(options.midiProfile, options.midiPort);
+            for (const std::string& note : midi->notes) spdlog::info("{}", note);
+            engineConfig.control.midiProfile = midi->profile;
+            midi::MidiDeviceConfig device;
+            device.inputPort = device.outputPort =
+                options.midiPort == "virtual" ? std::string() : options.midiPort;
+            engineConfig.midi = device;
+        } catch (const std::exception& e) {
+            spdlog::error("{} (running without MIDI)", e.what());
+            midi.reset();
+        }
+    }
 
     audio::SampleRing ring(1 << 16);  // 1.4 s at 48 kHz: room for a stalled analysis thread
     OpenedSource opened = openSource(options);
@@ -183,9 +242,10 @@ int runLive(const LiveOptions& options) {
     spdlog::info("window {}x{} on {}", window->framebufferWidth(), window->framebufferHeight(),
                  window->glRenderer());
 
-    EngineConfig engineConfig;
-    engineConfig.seed = options.seed;
+    const model::ModelInfo startInfo = generator->info();
     Engine engine(std::move(generator), *source, ring, engineConfig);
+    Desk desk(engine, startInfo, options.presetsDir, std::move(bank), std::move(midi),
+              engineConfig.control.params);
     engine.start();
     model::ModelInfo info = engine.modelInfo();
     std::uint64_t modelSwitches = 0;
@@ -227,6 +287,7 @@ int runLive(const LiveOptions& options) {
     std::int64_t nextShotNs =
         startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
     std::int64_t nextShaderCheckNs = startNs;
+    std::int64_t nextMidiStatusNs = startNs;
     std::uint64_t displayed = 0, shots = 0;
     bool announcedEnd = false;
     bool announcedFailure = false;
@@ -294,6 +355,7 @@ int runLive(const LiveOptions& options) {
             info = engine.modelInfo();
             logModel("switched to model", info);
             showModel(panel, info, ganSpace);
+            desk.modelSwitched(info);
         }
         panel.modelLoading = engine.modelLoading();
         panel.frameResolution = engine.frame().width;
@@ -308,19 +370,29 @@ int runLive(const LiveOptions& options) {
         panel.onset = s.onset.load();
         panel.walkSpeed = s.walkSpeed.load();
         panel.overruns = source->overruns();
+        desk.update();
+        {
+            const ControlSnapshot& snap = engine.snapshot();
+            panel.beats = snap.beats;
+            panel.midiReceived = snap.midiReceived;
+            panel.midiMalformed = snap.midiMalformed;
+        }
+        if (loopNs >= nextMidiStatusNs) {
+            std::string status =
+                engine.midiOn() ? engine.midiStatus() : "MIDI off (start with --midi PORT)";
+            if (status != panel.midiStatus) spdlog::info("{}", status);
+            panel.midiStatus = std::move(status);
+            nextMidiStatusNs = loopNs + 500'000'000;
+        }
         if (s.generatorErrors.load() > 0) panel.sourceError = engine.lastGeneratorError();
         window->beginUi();
         if (render::drawPanel(panel)) {
             const render::PanelParams& p = panel.params;
-            if (p.psi != sent.psi) engine.send(Param::Psi, p.psi);
-            if (p.noiseGain != sent.noiseGain) engine.send(Param::NoiseGain, p.noiseGain);
-            if (p.levelSpeed != sent.levelSpeed) engine.send(Param::LevelSpeed, p.levelSpeed);
-            if (p.changeSpeed != sent.changeSpeed) engine.send(Param::ChangeSpeed, p.changeSpeed);
-            if (p.onsetKick != sent.onsetKick) engine.send(Param::OnsetKick, p.onsetKick);
             if (p.outputResolution != sent.outputResolution)
                 engine.setOutputResolution(p.outputResolution);
             sent = p;
         }
+        if (panel.visible) desk.draw(panel.showParameters, panel.showPresets);
         if (panel.loadRequested) {
             panel.loadRequested = false;
             const std::string path = panel.modelPath.data();
@@ -356,6 +428,20 @@ int runLive(const LiveOptions& options) {
 
     engine.stop();
     source->stop();
+    if (!options.paramsFile.empty()) {
+        if (!paramsError.empty()) {
+            spdlog::warn("{}: not written (it could not be read at start)", options.paramsFile);
+        } else {
+            // The values the control thread ended with (MIDI and panel moves included).
+            if (engine.fetchSnapshot()) desk.update();
+            try {
+                writeTextFileAtomic(options.paramsFile, desk.parameters().dump(2) + "\n");
+                spdlog::info("parameters saved to {}", options.paramsFile);
+            } catch (const std::exception& e) {
+                spdlog::error("{}", e.what());
+            }
+        }
+    }
     const EngineStats& s = engine.stats();
     const double elapsed = seconds(nowNs());
     spdlog::info(

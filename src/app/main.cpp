@@ -22,7 +22,22 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--audio-output", o.audioOutput, "output device a file plays on");
     device->excludes(file)->excludes(demo);
     file->excludes(demo);
-    app.add_option("--midi", o.midiPort, "MIDI input port (not built yet)");
+    app.add_option("--midi", o.midiPort,
+                   "MIDI controller port (name or part of it, see `devices`; \"virtual\": "
+                   "ports for others to connect to)");
+    app.add_option("--midi-profile", o.midiProfile,
+                   "MIDI profile: a .json file or a shipped name (korg_nanokontrol2, "
+                   "akai_apc_mini, generic); default: chosen by the port's name");
+    app.add_option("--presets", o.presetsDir,
+                   "preset folder root (default ~/.local/share/autolume/presets)");
+    app.add_option("--params", o.paramsFile,
+                   "parameter file: read at start if present, written at exit");
+    app.add_option("--keyframes", o.keyframes,
+                   "keyframes: seeds and preset slots, e.g. \"3,7,p2\" (sets keyframes.mix 1)");
+    app.add_option("--keyframe-timing", o.keyframeTiming, "free (onsets), beat or bar")
+        ->check(CLI::IsMember({"free", "beat", "bar"}));
+    app.add_option("--transition", o.transition, "keyframe transition: linear or exp")
+        ->check(CLI::IsMember({"linear", "exp"}));
     app.add_option("--output-monitor", o.outputMonitor, "fullscreen on this monitor index");
     app.add_flag("--fullscreen", o.fullscreen, "start fullscreen (F toggles)");
     app.add_option("--size", o.width, "window width")->check(CLI::Range(64, 16384));

@@ -32,7 +32,9 @@ void normalize(float* v, std::size_t n, float radius) noexcept {
     for (std::size_t i = 0; i < n; ++i) v[i] *= scale;
 }
 
-ControllerParams registerParams(ParameterRegistry& r, const LatentShape& s) {
+}  // namespace
+
+ControllerParams registerControllerParams(ParameterRegistry& r, const LatentShape& s) {
     auto add = [&r](const char* name, float min, float max, float def, float smooth,
                     const char* help) {
         return r.add({name, min, max, def, smooth, help});
@@ -78,13 +80,11 @@ ControllerParams registerParams(ParameterRegistry& r, const LatentShape& s) {
     return p;
 }
 
-}  // namespace
-
 LatentController::LatentController(const LatentShape& shape, std::uint64_t seed,
                                    ParameterRegistry& registry)
     : m_shape(shape),
       m_registry(registry),
-      m_params(registerParams(registry, shape)),
+      m_params(registerControllerParams(registry, shape)),
       m_rng(seed),
       m_walk{RandomWalk({.zDim = shape.zDim, .seed = seed * 2 + 1}),
              RandomWalk({.zDim = shape.zDim, .seed = seed * 2 + 2})},

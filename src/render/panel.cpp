@@ -58,11 +58,15 @@ bool drawPanel(PanelState& s) {
     ImGui::Text("walk speed %.2f rad/s", s.walkSpeed);
 
     ImGui::Separator();
-    changed |= ImGui::SliderFloat("truncation", &s.params.psi, 0.0f, 2.0f);
-    changed |= ImGui::SliderFloat("noise", &s.params.noiseGain, 0.0f, 3.0f);
-    changed |= ImGui::SliderFloat("level speed", &s.params.levelSpeed, 0.0f, 3.0f);
-    changed |= ImGui::SliderFloat("change speed", &s.params.changeSpeed, 0.0f, 10.0f);
-    changed |= ImGui::SliderFloat("onset kick", &s.params.onsetKick, 0.0f, 1.0f);
+    ImGui::Text("beats %.1f", s.beats);
+    ImGui::TextDisabled("%s", s.midiStatus.c_str());
+    if (s.midiReceived)
+        ImGui::TextDisabled("MIDI messages %llu (malformed %llu)", s.midiReceived, s.midiMalformed);
+
+    ImGui::Separator();
+    ImGui::Checkbox("parameters", &s.showParameters);
+    ImGui::SameLine();
+    ImGui::Checkbox("presets", &s.showPresets);
     if (s.exitResolutions.size() > 1) {
         // Early exit: a lower block's image, for hardware that cannot keep up.
         const int full = s.exitResolutions.back();

@@ -26,12 +26,15 @@
 
 namespace autolume::control {
 
+// GANSpace directions with a parameter (and a fader in the shipped MIDI profiles).
+inline constexpr int kGanspaceParams = 8;
+
 struct LatentShape {
     int zDim = 512;
     int wDim = 512;
     int numWs = 18;
     int numLayers = 17;  // synthesis conv layers (for bending ranges)
-    int ganspaceCount = 8;
+    int ganspaceCount = kGanspaceParams;
 };
 
 enum class KeyframeTiming : std::uint8_t { Free, PerBeat, PerBar };
@@ -49,6 +52,11 @@ struct ControllerParams {
     ParamId bendTranslateX, bendTranslateY, bendRotate, bendZoom, bendFirst, bendLast;
     std::vector<ParamId> ganspace;
 };
+
+// Registers the controller's parameters (always in the same order, so ids and names agree for
+// any two shapes; only ranges that depend on the shape differ). The UI builds a registry of its
+// own with this to know the names and ranges.
+ControllerParams registerControllerParams(ParameterRegistry& registry, const LatentShape& shape);
 
 class LatentController {
   public:

@@ -10,12 +10,9 @@
 
 namespace autolume::render {
 
+// The controller's parameters have their own window (parameter_panel.hpp); this one holds
+// what belongs to the machine rather than to the performance.
 struct PanelParams {
-    float psi = 1.0f;
-    float noiseGain = 1.0f;
-    float levelSpeed = 0.5f;
-    float changeSpeed = 3.0f;
-    float onsetKick = 0.12f;
     int outputResolution = 0;  // early exit for weak hardware; 0: the model's full size
 };
 
@@ -46,11 +43,17 @@ struct PanelState {
     bool modelLoading = false;
     std::string modelError;      // the last failed load (the running model goes on)
     std::string ganSpaceStatus;  // "GANSpace: 32 components", "GANSpace: computing..."
+    std::string midiStatus;      // "MIDI off", "MIDI (JACK) in: ..., out: ..."
+    unsigned long long midiReceived = 0;
+    unsigned long long midiMalformed = 0;
+    double beats = 0.0;  // beats counted by the controller
     // edited
     PanelParams params;
     std::array<char, 1024> modelPath{};  // the "Load" field
     bool loadRequested = false;          // set by the Load button; the caller clears it
     bool visible = true;
+    bool showParameters = true;  // the parameter and preset windows (checkboxes here)
+    bool showPresets = true;
 };
 
 // Draws the panel; returns true if the performer changed a parameter this frame.
