@@ -442,6 +442,12 @@ int runLive(const LiveOptions& options) {
             }
         }
     }
+    if (engine.midiOn()) {
+        engine.fetchSnapshot();
+        const ControlSnapshot& snap = engine.snapshot();
+        spdlog::info("MIDI: {} messages, {} malformed (ignored), {} unmapped", snap.midiReceived,
+                     snap.midiMalformed, snap.midiUnmapped);
+    }
     const EngineStats& s = engine.stats();
     const double elapsed = seconds(nowNs());
     spdlog::info(

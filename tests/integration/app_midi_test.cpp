@@ -1,0 +1,318 @@
+// The live app played with a MIDI controller (issue: MIDI performance control): a fresh JACK
+// dummy server and Xvfb per test, the real `autolume` binary, and a simulated Korg nanoKONTROL2
+// made of two RtMidi JACK clients (its controls' output, its LEDs' input). The sender moves
+// faders and knobs, switches a bend on and presses preset buttons; the app's parameters (saved
+// by --params at exit), presets (files) and LEDs (messages back) must follow. Malformed
+// messages are ignored and counted. Without any MIDI system the app runs and says MIDI is off.
+#include <fcntl.h>
+#include <rtmidi/RtMidi.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "autolume/control/midi_message.hpp"
+#include "jack_fixture.hpp"
+
+namespace autolume::test {
+namespace {
+
+using control::MidiMessage;
+constexpr const char* kScratch = "app_midi";
+const std::vector<std::string> kServerArgs = {"-S", "-t", "4000"};
+constexpr const char* kDevice = "nanoKONTROL2 sim";
+
+std::string readAll(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+        if (done()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return done();
+}
+
+// A child process (its own process group), killed by the destructor if still running.
+class Child {
+  public:
+    Child(std::vector<std::string> args, const fs::path& log,
+          const std::vector<std::pair<std::string, std::string>>& env = {}) {
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        const std::string logPath = log.string();
+        m_pid = ::fork();
+        if (m_pid < 0) throw std::runtime_error("fork failed");
+        if (m_pid == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            ::setpgid(0, 0);
+            for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+            const int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
+            ::execvp(argv[0], argv.data());
+            ::_exit(127);
+        }
+    }
+    ~Child() {
+        if (m_pid > 0) {
+            ::kill(-m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+    }
+    // Exit code, or -1 if it did not end in time (then it is killed).
+    int wait(std::chrono::milliseconds timeout) {
+        const auto deadline = Clock::now() + timeout;
+        int status = 0;
+        while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+            if (Clock::now() > deadline) return -1;
+            std::this_thread::sleep_for(20ms);
+        }
+        m_pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    void signal(int sig) {
+        if (m_pid > 0) ::kill(m_pid, sig);
+    }
+
+  private:
+    pid_t m_pid = -1;
+};
+
+// An X server of our own (Xvfb -displayfd): the app gets DISPLAY and we keep its pid.
+class Display {
+  public:
+    Display() {
+        int fds[2];
+        if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            ::close(fds[0]);
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, 1);
+            ::dup2(null, 2);
+            const std::string fd = std::to_string(fds[1]);
+            ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1280x720x24",
+                     "-nolisten", "tcp", static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        char buffer[32] = {};
+        const ssize_t n = ::read(fds[0], buffer, sizeof buffer - 1);  // written once it is ready
+        ::close(fds[0]);
+        if (n <= 0) throw std::runtime_error("Xvfb did not start (see scripts/setup)");
+        m_name = ":" + std::string(buffer, std::strcspn(buffer, "\n"));
+    }
+    ~Display() {
+        ::kill(m_pid, SIGTERM);
+        ::waitpid(m_pid, nullptr, 0);
+    }
+    const std::string& name() const { return m_name; }
+
+  private:
+    pid_t m_pid = -1;
+    std::string m_name;
+};
+
+class LedLog {
+  public:
+    static void onMessage(double, std::vector<unsigned char>* bytes, void* user) {
+        auto* self = static_cast<LedLog*>(user);
+        std::lock_guard lock(self->m_mutex);
+        self->m_messages.push_back(MidiMessage::fromBytes(bytes->data(), bytes->size()));
+    }
+    std::size_t count(const MidiMessage& m) const {
+        std::lock_guard lock(m_mutex);
+        return static_cast<std::size_t>(std::count(m_messages.begin(), m_messages.end(), m));
+    }
+    std::size_t size() const {
+        std::lock_guard lock(m_mutex);
+        return m_messages.size();
+    }
+    void clear() {
+        std::lock_guard lock(m_mutex);
+        m_messages.clear();
+    }
+
+  private:
+    mutable std::mutex m_mutex;
+    std::vector<MidiMessage> m_messages;
+};
+
+class AppMidi : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_dir = jackScratchDir(kScratch) /
+                ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        fs::remove_all(m_dir);
+        fs::create_directories(m_dir);
+        std::string why;
+        for (int attempt = 1; attempt <= 2; ++attempt) {
+            try {
+                m_server = startJackServer("autolume_app_midi_", kScratch, kServerArgs, 1024);
+                m_controls = withTimeout<std::shared_ptr<RtMidiOut>>(
+                    *m_server, "opening the controller's output", [] {
+                        auto out = std::make_shared<RtMidiOut>(RtMidi::UNIX_JACK, kDevice);
+                        out->openVirtualPort("out");
+                        return out;
+                    });
+                m_leds = withTimeout<std::shared_ptr<RtMidiIn>>(
+                    *m_server, "opening the controller's LED input", [this] {
+                        auto in = std::make_shared<RtMidiIn>(RtMidi::UNIX_JACK,
+                                                             std::string(kDevice) + " leds");
+                        in->setCallback(&LedLog::onMessage, &m_ledLog);
+                        in->openVirtualPort("in");
+                        return in;
+                    });
+                m_display = std::make_unique<Display>();
+                return;
+            } catch (const std::exception& e) {
+                m_leds.reset();
+                m_controls.reset();
+                m_server.reset();
+                why += "attempt " + std::to_string(attempt) + ": " + e.what() + "\n";
+            }
+        }
+        FAIL() << "cannot run JACK, two RtMidi clients and Xvfb:\n" << why;
+    }
+
+    void TearDown() override {
+        m_display.reset();
+        m_leds.reset();
+        m_controls.reset();
+        m_server.reset();
+    }
+
+    void send(std::vector<unsigned char> bytes) { m_controls->sendMessage(&bytes); }
+    void cc(int controller, int value) {
+        send({0xB0, static_cast<unsigned char>(controller), static_cast<unsigned char>(value)});
+    }
+    void press(int controller) {
+        cc(controller, 127);
+        std::this_thread::sleep_for(50ms);
+        cc(controller, 0);
+    }
+    bool ledArrives(const MidiMessage& m) {
+        return waitFor([&] { return m_ledLog.count(m) > 0; }, 10s);
+    }
+
+    fs::path m_dir;
+    std::unique_ptr<JackServer> m_server;
+    std::shared_ptr<RtMidiOut> m_controls;
+    std::shared_ptr<RtMidiIn> m_leds;
+    std::unique_ptr<Display> m_display;
+    LedLog m_ledLog;
+};
+
+TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
+    const fs::path log = m_dir / "app.log";
+    const fs::path params = m_dir / "params.json";
+    const fs::path presets = m_dir / "presets";
+    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--presets", presets.string(),
+               "--params", params.string(), "--threads", "1", "--duration", "120"},
+              log,
+              {{"DISPLAY", m_display->name()},
+               {"XDG_CONFIG_HOME", (m_dir / "config").string()},
+               {"XDG_DATA_HOME", (m_dir / "data").string()}});
+    const std::string bound = std::string("MIDI (JACK) in: '") + kDevice + ":out', out: '" +
+                              kDevice + " leds:in'";
+    ASSERT_TRUE(waitFor([&] { return readAll(log).find(bound) != std::string::npos; }, 60s))
+        << readTail(log);
+    EXPECT_NE(readAll(log).find("korg_nanokontrol2.json"), std::string::npos)
+        << "the profile is chosen by the port's name\n"
+        << readTail(log);
+    // On binding, the app sends every LED of the profile: 16 slots, 8 R buttons, the shift.
+    ASSERT_TRUE(waitFor([&] { return m_ledLog.size() >= 25; }, 10s)) << m_ledLog.size();
+
+    cc(0, 127);   // fader 1: GANSpace 0 to +3
+    cc(23, 32);   // knob 8: truncation, a quarter of 0..2 (CC 64 is the exact centre)
+    cc(22, 127);  // knob 7: noise 3
+    cc(18, 127);  // knob 3: rotation strength (gated until R3 switches rotate on)
+    press(66);    // R3
+    ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 66, 127))) << readTail(log);
+
+    // Malformed and partial messages: ignored and counted.
+    send({0x90, 0x40});
+    send({0xB0, 0x80, 0x01});
+    send({0xF4});
+
+    // Cycle + S1 stores the latent on screen into slot 1: its file appears, its LED lights.
+    cc(46, 127);
+    press(32);
+    cc(46, 0);
+    const fs::path slot1 = presets / "placeholder" / "slot_01.json";
+    ASSERT_TRUE(waitFor([&] { return fs::exists(slot1); }, 10s)) << readTail(log);
+    ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 32, 127)));
+
+    // S1 recalls it: the active slot blinks (LED off and on again).
+    m_ledLog.clear();
+    press(32);
+    ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 32, 0))) << readTail(log);
+    ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 32, 127)));
+    // Stop releases it: back to the audio-driven latents, S1 lit steadily as stored.
+    press(42);
+    ASSERT_TRUE(waitFor([&] { return readAll(log).find("recall preset 1") != std::string::npos; },
+                        5s));
+
+    std::this_thread::sleep_for(300ms);
+    app.signal(SIGTERM);
+    ASSERT_EQ(app.wait(30s), 0) << readTail(log);
+    const std::string text = readAll(log);
+    EXPECT_NE(text.find("stored preset 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("3 malformed (ignored)"), std::string::npos) << text;
+
+    // The parameters the controller set, as the app saved them at exit.
+    const nlohmann::json p = nlohmann::json::parse(readAll(params));
+    EXPECT_FLOAT_EQ(p["ganspace.0"]["value"].get<float>(), 3.0f);
+    EXPECT_FLOAT_EQ(p["truncation"]["value"].get<float>(), 0.5f);
+    EXPECT_FLOAT_EQ(p["noise"]["value"].get<float>(), 3.0f);
+    EXPECT_NEAR(p["bend.rotate"]["value"].get<float>(), 3.141593f, 1e-4);
+    EXPECT_FLOAT_EQ(p["ganspace.1"]["value"].get<float>(), 0.0f);
+
+    // The preset: a versioned file with the model's full latent (10 ws x 512 for the
+    // placeholder) and the parameter set.
+    const nlohmann::json preset = nlohmann::json::parse(readAll(slot1));
+    EXPECT_EQ(preset["version"], 1) << preset.dump().substr(0, 300);
+    std::size_t values = 0;
+    for (const auto& row : preset["ws"]) values += row.is_array() ? row.size() : 1;
+    EXPECT_EQ(values, 10u * 512u);
+    EXPECT_TRUE(preset.contains("params"));
+}
+
+TEST_F(AppMidi, WithoutAnyMidiSystemTheAppRunsAndSaysMidiIsOff) {
+    const fs::path log = m_dir / "app.log";
+    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--duration", "3"}, log,
+              {{"DISPLAY", m_display->name()},
+               {"JACK_DEFAULT_SERVER", "no_such_server"},
+               {"XDG_CONFIG_HOME", (m_dir / "config").string()}});
+    ASSERT_EQ(app.wait(60s), 0) << readTail(log);
+    const std::string text = readAll(log);
+    EXPECT_NE(text.find("MIDI off"), std::string::npos) << text;
+    EXPECT_NE(text.find("frames generated"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace autolume::test
