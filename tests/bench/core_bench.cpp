@@ -11,7 +11,9 @@
 
 #include "autolume/audio/audio_source.hpp"
 #include "autolume/audio/spsc_ring.hpp"
+#include "autolume/control/latent_controller.hpp"
 #include "autolume/control/random_walk.hpp"
+#include "autolume/control/ws_compose.hpp"
 #include "autolume/features/analyzer.hpp"
 #include "autolume/features/chroma.hpp"
 #include "autolume/features/decay_envelope.hpp"
@@ -194,6 +196,47 @@ void randomWalkStep(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(walk.step(f, 512.0 / 48000.0));
 }
 BENCHMARK(randomWalkStep)->Arg(512);
+
+// The whole controller per hop, every mode on (walks, chroma, loop, routing, 8 keyframes), for a
+// 1024 px model's shape (z 512, 18 ws of 512).
+void latentControllerStep(benchmark::State& state) {
+    control::LatentShape shape{512, 512, 18, 17, control::kGanspaceParams};
+    control::ParameterRegistry registry;
+    control::LatentController controller(shape, 1, registry);
+    for (const char* name : {"chroma.weight", "loop.weight", "layers.routing", "keyframes.mix"})
+        registry.jumpTo(registry.at(name), 0.5f);
+    controller.setKeyframes(std::vector<std::vector<float>>(8, std::vector<float>(18 * 512, 0.1f)));
+    control::ControlFrame frame;
+    frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
+    control::ControlInput in;
+    in.level = 0.7f;
+    in.harmonic = in.percussive = 0.5f;
+    in.onsetEnvelope = 0.5f;
+    in.chroma[0] = in.chroma[4] = in.chroma[7] = 1.0f;
+    for (auto _ : state) {
+        controller.step(in, 512.0 / 48000.0, frame);
+        benchmark::DoNotOptimize(frame.z.data());
+    }
+}
+BENCHMARK(latentControllerStep);
+
+// The inference thread's arithmetic per frame: split, blend and 8 GANSpace directions over
+// 18 ws of 512.
+void composeWs18x512(benchmark::State& state) {
+    control::ControlFrame frame;
+    frame.resize(512, 512, 18, 8);
+    frame.splitLayer = 9;
+    frame.wBlend = 0.5f;
+    for (float& a : frame.ganspace) a = 1.0f;
+    const std::vector<float> mapped(18 * 512, 0.3f), components(8 * 512, 0.01f), stddevs(8, 2.0f);
+    std::vector<float> blended(mapped.size()), out(mapped.size());
+    const control::Directions dirs{8, 512, components.data(), stddevs.data()};
+    for (auto _ : state) {
+        control::composeWs(frame, mapped.data(), mapped.data(), dirs, blended.data(), out.data());
+        benchmark::DoNotOptimize(out.data());
+    }
+}
+BENCHMARK(composeWs18x512);
 
 void ringPushPop256(benchmark::State& state) {
     audio::SampleRing ring(1 << 16);
