@@ -199,6 +199,7 @@ void Engine::analysisLoop() noexcept {
         out.audioTimeSec = f.timeSec;
         out.audioWallNs = arrivedNs;
         out.lastOnsetSec = lastOnsetSec;
+        out.midiWallNs = m_session.lastMidiNs();
         m_controls.publish();
         m_controlSeq.fetch_add(1, std::memory_order_release);
         m_controlSeq.notify_one();
@@ -312,6 +313,7 @@ void Engine::inferenceLoop() noexcept {
         out.audioTimeSec = in.audioTimeSec;
         out.audioWallNs = in.audioWallNs;
         out.lastOnsetSec = in.lastOnsetSec;
+        out.midiWallNs = in.midiWallNs;
         m_frames.publish();
         m_stats.frames.fetch_add(1, std::memory_order_relaxed);
     }

@@ -42,6 +42,7 @@ struct VideoFrame {
     std::int64_t audioWallNs = 0;  // steady clock: its audio reached us
     std::int64_t doneWallNs = 0;   // steady clock: the generator finished
     double lastOnsetSec = -1.0;    // audio time of the newest onset it reflects
+    std::int64_t midiWallNs = 0;   // steady clock: the newest MIDI message it reflects arrived
     float generatorMs = 0.0f;
     int width = 0;
     int height = 0;

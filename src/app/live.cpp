@@ -266,7 +266,8 @@ int runLive(const LiveOptions& options) {
     if (!options.statsFile.empty()) {
         stats.open(options.statsFile);
         if (!stats) spdlog::error("{}: cannot write the stats file", options.statsFile);
-        stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width\n";
+        stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width,"
+                 "midi_wall_s\n";
     }
     if (!options.screenshotDir.empty()) fs::create_directories(options.screenshotDir);
 
@@ -408,7 +409,8 @@ int runLive(const LiveOptions& options) {
             if (stats.is_open())
                 stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
                       << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
-                      << frame.generatorMs << ',' << frame.seq << ',' << frame.width << '\n';
+                      << frame.generatorMs << ',' << frame.seq << ',' << frame.width << ','
+                      << (frame.midiWallNs ? seconds(frame.midiWallNs) : -1.0) << '\n';
         }
         if (source->failed() && !announcedFailure) {
             // The picture keeps going (features fall back to rest) and the panel says why.

@@ -65,7 +65,7 @@ ControllerParams registerControllerParams(ParameterRegistry& r, const LatentShap
     p.presetMorph = add("preset.morph", 0, 10, 1, 0.0f, "s, morph time of recalls");
     p.truncation = add("truncation", 0, 2, 1, 0.1f, "psi: < 1 typical, > 1 abstract");
     p.noise = add("noise", 0, 3, 1, 0.1f, "noise gain");
-    p.noiseOnset = add("noise.onset", 0, 5, 0, 0.0f, "noise added per unit of onset strength");
+    p.noiseOnset = add("noise.onset", 0, 5, 0.5f, 0.0f, "noise added per unit of onset strength");
     p.bendTranslateX = add("bend.translate_x", -1, 1, 0, 0.05f, "fraction of the width");
     p.bendTranslateY = add("bend.translate_y", -1, 1, 0, 0.05f, "fraction of the height");
     p.bendRotate = add("bend.rotate", -std::numbers::pi_v<float>, std::numbers::pi_v<float>, 0,

@@ -14,6 +14,7 @@ std::size_t MidiPump::run(MidiDevice& device, control::MidiMapper& mapper,
     RawMidi raw;
     while (device.pop(raw)) {
         mapper.handle(raw.message, timeSec);
+        m_lastArrivalNs = raw.steadyNs;
         ++handled;
     }
     mapper.tick(timeSec);

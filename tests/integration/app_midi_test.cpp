@@ -14,8 +14,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -369,6 +371,55 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
     ASSERT_EQ(again.wait(60s), 0) << readTail(log2);
     EXPECT_NE(readAll(log2).find("learned map of 'korg_nanokontrol2'"), std::string::npos)
         << readTail(log2);
+}
+
+// MIDI → photon: fader moves 150 ms apart; the stats CSV says when each arrived (RtMidi's
+// callback) and when the first frame made after it was presented. Reported, not judged
+// (docs/BENCHMARKS.md); the test only checks that the moves reach the frames.
+TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
+    const fs::path log = m_dir / "app.log";
+    const fs::path stats = m_dir / "stats.csv";
+    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--stats", stats.string(), "--threads",
+               "1", "--duration", "120"},
+              log,
+              {{"DISPLAY", m_display->name()},
+               {"XDG_CONFIG_HOME", (m_dir / "config").string()},
+               {"XDG_DATA_HOME", (m_dir / "data").string()}});
+    ASSERT_TRUE(waitFor([&] { return readAll(log).find("in: '") != std::string::npos; }, 60s))
+        << readTail(log);
+    std::this_thread::sleep_for(1s);
+    constexpr int kMoves = 20;
+    for (int i = 0; i < kMoves; ++i) {
+        cc(0, i % 2 ? 100 : 27);
+        std::this_thread::sleep_for(150ms);
+    }
+    app.signal(SIGTERM);
+    ASSERT_EQ(app.wait(30s), 0) << readTail(log);
+
+    std::ifstream in(stats);
+    std::string line;
+    std::getline(in, line);
+    ASSERT_NE(line.find("midi_wall_s"), std::string::npos) << line;
+    std::vector<double> latencyMs;
+    double lastMidi = -1.0;
+    while (std::getline(in, line)) {
+        std::vector<double> v;
+        std::stringstream ss(line);
+        for (std::string cell; std::getline(ss, cell, ',');) v.push_back(std::stod(cell));
+        ASSERT_EQ(v.size(), 8u) << line;
+        const double present = v[0], midi = v[7];
+        if (midi > 0 && midi != lastMidi) {
+            latencyMs.push_back((present - midi) * 1e3);
+            lastMidi = midi;
+        }
+    }
+    EXPECT_GE(latencyMs.size(), static_cast<std::size_t>(kMoves * 3 / 4));
+    for (double ms : latencyMs) EXPECT_GT(ms, 0.0);
+    std::sort(latencyMs.begin(), latencyMs.end());
+    if (!latencyMs.empty())
+        std::printf(
+            "MIDI arrival -> presented frame: %zu moves, median %.1f ms, min %.1f, max %.1f\n",
+            latencyMs.size(), latencyMs[latencyMs.size() / 2], latencyMs.front(), latencyMs.back());
 }
 
 TEST_F(AppMidi, WithoutAnyMidiSystemTheAppRunsAndSaysMidiIsOff) {

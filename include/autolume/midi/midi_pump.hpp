@@ -24,9 +24,12 @@ class MidiPump {
     // advances the mapper's time (long presses, blinking) and queues its LED messages on the
     // device. Returns the number of messages handled.
     std::size_t run(MidiDevice& device, control::MidiMapper& mapper, double timeSec) noexcept;
+    // Steady-clock time the newest handled message arrived (RtMidi's callback); 0: none yet.
+    std::int64_t lastArrivalNs() const noexcept { return m_lastArrivalNs; }
 
   private:
     std::uint32_t m_epoch = 0;
+    std::int64_t m_lastArrivalNs = 0;
 };
 
 }  // namespace autolume::midi
