@@ -236,8 +236,13 @@ void Engine::takeGanSpace() noexcept {
 void Engine::inferenceLoop() noexcept {
     std::uint64_t seen = m_controlSeq.load(std::memory_order_acquire);
     bool haveControl = false;
+    std::int64_t lastStartNs = 0;
     while (m_running.load(std::memory_order_relaxed)) {
         m_controlSeq.wait(seen, std::memory_order_acquire);
+        // The frame-rate cap: wait out the period, then draw the newest control frame.
+        const std::int64_t early =
+            lastStartNs + m_minFramePeriodNs.load(std::memory_order_relaxed) - nowNs();
+        if (early > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(early));
         seen = m_controlSeq.load(std::memory_order_acquire);
         if (!m_running.load(std::memory_order_relaxed)) break;
         bool switched = false;
@@ -291,6 +296,7 @@ void Engine::inferenceLoop() noexcept {
         }
         try {
             const std::int64_t startNs = nowNs();
+            lastStartNs = startNs;
             generator.mapping(in.zGroup(0), m_mapped0.data());
             const float* mapped1 = m_mapped0.data();
             if (in.splitLayer < in.numWs) {

@@ -124,6 +124,13 @@ class Engine {
     model::ModelInfo modelInfo() const;
     // Early exit for weak hardware: frames at the largest block resolution <= px (0: full).
     void setOutputResolution(int px) { m_outputResolution.store(px, std::memory_order_relaxed); }
+    // Generates at most `fps` frames per second (frames the display never shows cost CPU the
+    // other threads need, at the price of some latency: docs/BENCHMARKS.md); 0 or less: one
+    // frame per control hop.
+    void setMaxFps(double fps) {
+        m_minFramePeriodNs.store(fps > 0 ? static_cast<std::int64_t>(1e9 / fps) : 0,
+                                 std::memory_order_relaxed);
+    }
 
   private:
     void analysisLoop() noexcept;
@@ -147,6 +154,7 @@ class Engine {
     std::atomic<std::uint64_t> m_controlSeq{0};  // bumped (and notified) on each publish
     std::atomic<bool> m_running{false};
     std::atomic<int> m_outputResolution{0};
+    std::atomic<std::int64_t> m_minFramePeriodNs{0};
     EngineStats m_stats;
     std::thread m_analysisThread;
     std::thread m_inferenceThread;

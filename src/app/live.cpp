@@ -246,6 +246,7 @@ int runLive(const LiveOptions& options) {
     Engine engine(std::move(generator), *source, ring, engineConfig);
     Desk desk(engine, startInfo, options.presetsDir, std::move(bank), std::move(midi),
               engineConfig.control.params);
+    engine.setMaxFps(options.maxFps);
     engine.start();
     model::ModelInfo info = engine.modelInfo();
     std::uint64_t modelSwitches = 0;

@@ -45,6 +45,10 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--seed", o.seed, "seed of the latent walk");
     app.add_option("--threads", o.threads, "CPU inference threads (0: automatic)")
         ->check(CLI::Range(0, 256));
+    app.add_option("--max-fps", o.maxFps,
+                   "generate at most this many frames per second, to spare the CPU "
+                   "(default 0: one frame per audio hop, the lowest latency)")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--duration", o.durationSec, "quit after this many seconds")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--screenshot-dir", o.screenshotDir, "write PNG screenshots of the output here");

@@ -32,6 +32,7 @@ struct LiveOptions {
     std::string statsFile;  // CSV, one row per displayed frame
     std::uint64_t seed = 0;
     int threads = 0;        // CPU inference threads, 0: automatic
+    double maxFps = 0.0;    // generator frame cap (saves CPU, costs latency); 0: none
     std::string shaderDir;  // empty: the built-in shaders/ folder
     // Scripting: at each time (seconds since start), load that model in the background and
     // switch to it, as the panel's Load button does (shows, installations, tests).
