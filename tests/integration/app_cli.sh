@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command line: help lists the subcommands, unbuilt ones exit 2, errors name what is at
 # fault, and the live app keeps running where it can (a bad audio file falls back to the demo
-# music; a bad model falls back to the default one).
+# music; a bad model falls back to the default one; a bad parameter file to the defaults).
 set -uo pipefail
 out=${1:?output dir}
 source "$(dirname "$0")/check.sh"
@@ -29,5 +29,24 @@ check no_device 0 "no-such-device.*demo" -- live --audio-device no-such-device -
 echo "not a model" > broken.pt
 check broken_model 0 "broken\.pt" -- live --model broken.pt --demo --duration 2
 check no_display 1 "window" -- env -u DISPLAY "$autolume" --demo --duration 1
+
+# The performance options: a broken parameter file is named, ignored and never overwritten; a
+# wrong keyframe or timing is a usage error; an unknown MIDI profile leaves MIDI off.
+export XDG_DATA_HOME=$PWD/data XDG_CONFIG_HOME=$PWD/config
+echo '{"truncation": ' >broken_params.json
+cp broken_params.json broken_params.orig
+check broken_params 0 "broken_params\.json.*default parameters" -- live --demo --params broken_params.json --duration 2
+cmp -s broken_params.json broken_params.orig || { echo "FAIL: a broken parameter file was overwritten"; fail=1; }
+echo '{"truncation": {"value": "high"}}' >wrong_params.json
+check wrong_params 0 "wrong_params\.json.*truncation" -- live --demo --params wrong_params.json --duration 2
+echo '{"truncation": {"value": 0.4}, "no.such": {"value": 1}}' >params.json
+check params 0 "unknown parameter 'no\.such'" -- live --demo --params params.json --duration 2
+grep -q '"truncation"' params.json && python3 -c "import json,sys; v=json.load(open('params.json'))['truncation']['value']; sys.exit(abs(v-0.4)>1e-6)" \
+    || { echo "FAIL: the parameter file did not keep truncation 0.4"; fail=1; }
+check empty_slot_keyframe 2 "keyframe 'p5'.*slot_05\.json" -- live --demo --keyframes 1,p5 --duration 2
+check bad_keyframe 2 "keyframe 'x'" -- live --demo --keyframes x --duration 2
+check bad_timing 2 "keyframe-timing" -- live --demo --keyframe-timing sometimes --duration 2
+check keyframes 0 "frames generated" -- live --demo --keyframes 0-3 --keyframe-timing beat --duration 2
+check unknown_profile 0 "no_such_profile\.json: no such MIDI profile.*without MIDI" -- live --demo --midi x --midi-profile no_such_profile --duration 2
 ((fail == 0)) && echo "PASS"
 exit $fail
