@@ -45,6 +45,39 @@ std::string readAll(const fs::path& path) {
     return ss.str();
 }
 
+std::size_t shotCount(const fs::path& dir) {
+    std::error_code ec;
+    std::size_t n = 0;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".png") ++n;
+    return n;
+}
+
+// The screenshot numbered `index` (the app names them shot_NNNN_t<audio time>.png).
+fs::path shot(const fs::path& dir, std::size_t index) {
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "shot_%04zu_", index);
+    for (const auto& entry : fs::directory_iterator(dir))
+        if (entry.path().filename().string().rfind(prefix, 0) == 0) return entry.path();
+    return dir / prefix;
+}
+
+// Pixels that differ between two PNGs (ImageMagick's compare -metric AE); -1 on failure.
+long differingPixels(const fs::path& a, const fs::path& b) {
+    const std::string cmd =
+        "/usr/bin/compare -metric AE '" + a.string() + "' '" + b.string() + "' null: 2>&1";
+    std::FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return -1;
+    char buffer[128] = {};
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, pipe);
+    ::pclose(pipe);
+    try {
+        return std::stol(std::string(buffer, n));
+    } catch (const std::exception&) {
+        return -1;
+    }
+}
+
 bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
@@ -244,8 +277,16 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     const fs::path log = m_dir / "app.log";
     const fs::path params = m_dir / "params.json";
     const fs::path presets = m_dir / "presets";
-    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--presets", presets.string(), "--params",
-               params.string(), "--threads", "1", "--duration", "120"},
+    // Silence: the picture stands still, so what changes on screen is what MIDI changed.
+    const fs::path silence = m_dir / "silence.wav";
+    const fs::path shots = m_dir / "shots";
+    Child sox({"sox", "-D", "-n", "-r", "48000", "-c", "1", "-b", "16", silence.string(), "trim",
+               "0", "120"},
+              m_dir / "sox.log");
+    ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
+    Child app({AUTOLUME_EXE, "--audio-file", silence.string(), "--midi", kDevice, "--presets",
+               presets.string(), "--params", params.string(), "--threads", "1", "--duration", "120",
+               "--screenshot-dir", shots.string(), "--screenshot-interval", "0.2"},
               log,
               {{"DISPLAY", m_display->name()},
                {"XDG_CONFIG_HOME", (m_dir / "config").string()},
@@ -260,12 +301,22 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     // On binding, the app sends every LED of the profile: 16 slots, 8 R buttons, the shift.
     ASSERT_TRUE(waitFor([&] { return m_ledLog.size() >= 25; }, 10s)) << m_ledLog.size();
 
+    // Two screenshots of the still picture, then the moves.
+    ASSERT_TRUE(waitFor([&] { return shotCount(shots) >= 3; }, 10s)) << readTail(log);
+    const std::size_t before = shotCount(shots);
     cc(0, 127);   // fader 1: GANSpace 0 to +3
     cc(23, 32);   // knob 8: truncation, a quarter of 0..2 (CC 64 is the exact centre)
     cc(22, 127);  // knob 7: noise 3
     cc(18, 127);  // knob 3: rotation strength (gated until R3 switches rotate on)
     press(66);    // R3
     ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 66, 127))) << readTail(log);
+    std::this_thread::sleep_for(600ms);  // the parameters' smoothing (50-100 ms) settles
+    const std::size_t after = shotCount(shots);
+    ASSERT_TRUE(waitFor([&] { return shotCount(shots) >= after + 2; }, 10s));
+    EXPECT_EQ(differingPixels(shot(shots, before - 2), shot(shots, before - 1)), 0)
+        << "silence: the picture should stand still";
+    EXPECT_GT(differingPixels(shot(shots, before - 1), shot(shots, after)), 10000)
+        << "GANSpace, truncation, noise and rotation should change the picture";
 
     // Malformed and partial messages: ignored and counted.
     send({0x90, 0x40});
