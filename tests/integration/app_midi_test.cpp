@@ -139,27 +139,31 @@ class Child {
 // An X server of our own (Xvfb -displayfd): the app gets DISPLAY and we keep its pid.
 class Display {
   public:
-    Display() {
+    explicit Display(const fs::path& log) {
+        const std::string logPath = log.string();
         int fds[2];
         if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
         m_pid = ::fork();
         if (m_pid == 0) {
             ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             ::close(fds[0]);
-            const int null = ::open("/dev/null", O_WRONLY);
-            ::dup2(null, 1);
-            ::dup2(null, 2);
+            const int out = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            ::dup2(out, 1);
+            ::dup2(out, 2);
             const std::string fd = std::to_string(fds[1]);
             ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1280x720x24",
                      "-nolisten", "tcp", static_cast<char*>(nullptr));
             ::_exit(127);
         }
         ::close(fds[1]);
-        char buffer[32] = {};
-        const ssize_t n = ::read(fds[0], buffer, sizeof buffer - 1);  // written once it is ready
+        // Xvfb writes the number, then "\n" in a second write: read up to the newline, or a
+        // closed pipe fails that second write and kills the server.
+        std::string number;
+        char c = 0;
+        while (::read(fds[0], &c, 1) == 1 && c != '\n') number += c;
         ::close(fds[0]);
-        if (n <= 0) throw std::runtime_error("Xvfb did not start (see scripts/setup)");
-        m_name = ":" + std::string(buffer, std::strcspn(buffer, "\n"));
+        if (number.empty()) throw std::runtime_error("Xvfb did not start (see scripts/setup)");
+        m_name = ":" + number;
     }
     ~Display() {
         ::kill(m_pid, SIGTERM);
@@ -222,10 +226,13 @@ class AppMidi : public ::testing::Test {
                         in->openVirtualPort("in");
                         return in;
                     });
-                // An X server that takes connections (a fresh one once more if not).
-                for (int x = 0; x < 3 && !displayWorks(); ++x)
-                    m_display = std::make_unique<Display>();
-                if (!displayWorks()) throw std::runtime_error("Xvfb takes no connections");
+                // An X server that takes connections.
+                m_display = std::make_unique<Display>(m_dir / "xvfb.log");
+                if (!displayComesUp())
+                    throw std::runtime_error(
+                        "Xvfb takes no connections (xdotool: " + std::to_string(m_probeResult) +
+                        ", " + readTail(m_dir / "xprobe.log") + ", display " + m_display->name() +
+                        ": " + readTail(m_dir / "xvfb.log") + ")");
                 return;
             } catch (const std::exception& e) {
                 m_display.reset();
@@ -249,8 +256,14 @@ class AppMidi : public ::testing::Test {
         if (!m_display) return false;
         Child probe({"xdotool", "getdisplaygeometry"}, m_dir / "xprobe.log",
                     {{"DISPLAY", m_display->name()}});
-        return probe.wait(10s) == 0;
+        m_probeResult = probe.wait(10s);
+        return m_probeResult == 0;
     }
+    // Checks that the server takes connections.
+    bool displayComesUp() {
+        return waitFor([this] { return displayWorks(); }, 10s);
+    }
+    int m_probeResult = 0;
 
     void send(std::vector<unsigned char> bytes) { m_controls->sendMessage(&bytes); }
     void cc(int controller, int value) {
