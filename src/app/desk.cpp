@@ -120,6 +120,10 @@ void Desk::modelSwitched(const model::ModelInfo& info) {
 
 void Desk::storeShown(int slot) {
     const VideoFrame& frame = m_engine.frame();
+    if (frame.seq == 0) {
+        say("nothing on screen yet to store in preset " + std::to_string(slot + 1), true);
+        return;
+    }
     control::Preset preset;
     preset.ws = frame.ws;
     preset.params = m_specs.toJson();
