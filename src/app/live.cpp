@@ -19,6 +19,7 @@
 
 #include "autolume/audio/capture.hpp"
 #include "autolume/io/image.hpp"
+#include "autolume/io/text_file.hpp"
 #include "autolume/model/generator.hpp"
 #include "autolume/model/model_loader.hpp"
 #include "autolume/render/frame_view.hpp"
@@ -438,7 +439,7 @@ int runLive(const LiveOptions& options) {
             // The values the control thread ended with (MIDI and panel moves included).
             if (engine.fetchSnapshot()) desk.update();
             try {
-                writeTextFileAtomic(options.paramsFile, desk.parameters().dump(2) + "\n");
+                io::writeTextFileAtomic(options.paramsFile, desk.parameters().dump(2) + "\n");
                 spdlog::info("parameters saved to {}", options.paramsFile);
             } catch (const std::exception& e) {
                 spdlog::error("{}", e.what());

@@ -1,5 +1,7 @@
 #include "autolume/control/midi_profile.hpp"
 
+#include "autolume/io/text_file.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -423,23 +425,7 @@ void MidiProfile::save(const fs::path& path) const {
     for (std::size_t i = 0; i < list.size(); ++i) text += (i ? ",\n  " : "\n  ") + list[i].dump();
     text += "\n ]\n}\n";
 
-    std::error_code ec;
-    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            fs::remove(tmp, ec);
-            throw std::runtime_error(path.string() + ": cannot write the MIDI profile");
-        }
-    }
-    fs::rename(tmp, path, ec);  // atomic on POSIX: the old file or the new, never half
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw std::runtime_error(path.string() + ": cannot replace (" + ec.message() + ")");
-    }
+    io::writeTextFileAtomic(path, text);
 }
 
 }  // namespace autolume::control

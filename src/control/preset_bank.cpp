@@ -1,5 +1,7 @@
 #include "autolume/control/preset_bank.hpp"
 
+#include "autolume/io/text_file.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -127,25 +129,7 @@ void PresetBank::store(int slot, const Preset& preset) {
         throw std::runtime_error(path.string() + ": latent has " +
                                  std::to_string(preset.ws.size()) + " values, the model needs " +
                                  std::to_string(m_model.numWs * m_model.wDim));
-    const std::string text = serialize(slot, preset);
-    std::error_code ec;
-    fs::create_directories(m_dir, ec);
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out) {
-            fs::remove(tmp, ec);
-            throw std::runtime_error(path.string() + ": cannot write (" +
-                                     (ec ? ec.message() : std::string("write failed")) + ")");
-        }
-    }
-    fs::rename(tmp, path, ec);  // atomic on POSIX: the old file or the new, never half
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw std::runtime_error(path.string() + ": cannot replace (" + ec.message() + ")");
-    }
+    io::writeTextFileAtomic(path, serialize(slot, preset));
     m_slots[slot] = preset;
 }
 

@@ -1,6 +1,7 @@
 #include "autolume/control/preset_bank.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -103,7 +104,7 @@ TEST(PresetBank, AFailedWriteKeepsTheOldFileAndSlot) {
     // A wrong-sized latent is refused before anything is written.
     EXPECT_THROW(bank.store(0, {{1, 2, 3}, std::nullopt, "bad"}), std::runtime_error);
     // A folder standing where the temporary file goes makes the write itself fail.
-    fs::create_directories(dir / "slot_01.json.tmp");
+    fs::create_directories(dir / ("slot_01.json.tmp" + std::to_string(::getpid())));
     EXPECT_THROW(bank.store(0, {{9, 9}, std::nullopt, "new"}), std::runtime_error);
     EXPECT_EQ(readFile(dir / "slot_01.json"), before);
     EXPECT_EQ(bank.get(0).label, "old");
