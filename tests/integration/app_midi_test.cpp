@@ -29,6 +29,7 @@
 
 #include "autolume/control/midi_message.hpp"
 #include "jack_fixture.hpp"
+#include "led_log.hpp"
 
 namespace autolume::test {
 namespace {
@@ -174,31 +175,6 @@ class Display {
   private:
     pid_t m_pid = -1;
     std::string m_name;
-};
-
-class LedLog {
-  public:
-    static void onMessage(double, std::vector<unsigned char>* bytes, void* user) {
-        auto* self = static_cast<LedLog*>(user);
-        std::lock_guard lock(self->m_mutex);
-        self->m_messages.push_back(MidiMessage::fromBytes(bytes->data(), bytes->size()));
-    }
-    std::size_t count(const MidiMessage& m) const {
-        std::lock_guard lock(m_mutex);
-        return static_cast<std::size_t>(std::count(m_messages.begin(), m_messages.end(), m));
-    }
-    std::size_t size() const {
-        std::lock_guard lock(m_mutex);
-        return m_messages.size();
-    }
-    void clear() {
-        std::lock_guard lock(m_mutex);
-        m_messages.clear();
-    }
-
-  private:
-    mutable std::mutex m_mutex;
-    std::vector<MidiMessage> m_messages;
 };
 
 class AppMidi : public ::testing::Test {

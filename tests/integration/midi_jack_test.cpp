@@ -30,6 +30,7 @@
 #include "autolume/midi/midi_device.hpp"
 #include "autolume/midi/midi_pump.hpp"
 #include "jack_fixture.hpp"
+#include "led_log.hpp"
 
 namespace autolume::midi {
 namespace {
@@ -37,6 +38,7 @@ namespace {
 namespace fs = std::filesystem;
 using control::MidiAction;
 using control::MidiMessage;
+using test::LedLog;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -45,36 +47,6 @@ constexpr const char* kScratch = "midi_jack";
 // them with an xrun, which would drop the MIDI of that cycle on a loaded machine.
 const std::vector<std::string> kServerArgs = {"-S", "-t", "4000"};
 constexpr int kPeriodFrames = 1024;
-
-// Receives the app's LED messages on the JACK port "leds:in".
-class LedLog {
-  public:
-    static void onMessage(double, std::vector<unsigned char>* bytes, void* user) {
-        auto* self = static_cast<LedLog*>(user);
-        std::lock_guard lock(self->m_mutex);
-        self->m_messages.push_back(MidiMessage::fromBytes(bytes->data(), bytes->size()));
-    }
-    std::vector<MidiMessage> all() const {
-        std::lock_guard lock(m_mutex);
-        return m_messages;
-    }
-    std::size_t count(const MidiMessage& m) const {
-        std::lock_guard lock(m_mutex);
-        return static_cast<std::size_t>(std::count(m_messages.begin(), m_messages.end(), m));
-    }
-    std::size_t size() const {
-        std::lock_guard lock(m_mutex);
-        return m_messages.size();
-    }
-    void clear() {
-        std::lock_guard lock(m_mutex);
-        m_messages.clear();
-    }
-
-  private:
-    mutable std::mutex m_mutex;
-    std::vector<MidiMessage> m_messages;
-};
 
 // What the live app does with the mapper's actions, with the real preset bank and latent
 // controller: a store takes the latent shown now, a recall morphs to the mean of the slots.
