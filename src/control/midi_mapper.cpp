@@ -283,10 +283,28 @@ void MidiMapper::applyValue(int index, float value) noexcept {
 }
 
 void MidiMapper::onPosition(int index, float unit) noexcept {
-    if (m_runtime[index].param < 0) return;
+    Runtime& rt = m_runtime[index];
+    if (rt.param < 0) return;
     const MidiBinding& b = m_profile.bindings[index];
     const float lo = rangeMin(index), hi = rangeMax(index);
-    applyValue(index, lo + applyCurve(b.curve, unit) * (hi - lo));
+    const float target = lo + applyCurve(b.curve, unit) * (hi - lo);
+    if (m_profile.pickup) {
+        const float current = currentValue(index);
+        const bool engaged = rt.engaged && current == rt.lastSet;
+        const bool reached = std::fabs(target - current) <= std::fabs(hi - lo) / 64.0f;
+        const bool passed = rt.hasTarget && (rt.lastTarget - current) * (target - current) <= 0;
+        rt.lastTarget = target;
+        rt.hasTarget = true;
+        if (!engaged && !reached && !passed) {
+            rt.engaged = false;
+            return;
+        }
+        applyValue(index, target);
+        rt.engaged = true;
+        rt.lastSet = currentValue(index);
+        return;
+    }
+    applyValue(index, target);
 }
 
 void MidiMapper::onRelative(int index, int ticks) noexcept {

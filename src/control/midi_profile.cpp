@@ -321,7 +321,7 @@ MidiProfile MidiProfile::fromJson(const json& j) {
              " is not one this autolume reads (" + std::to_string(kFormatVersion) + ")");
     checkKeys(j, "",
               {"format", "version", "name", "description", "port", "channel", "long_press_sec",
-               "blink_hz", "leds", "bindings"});
+               "blink_hz", "takeover", "leds", "bindings"});
     MidiProfile p;
     if (j.contains("name")) p.name = str(j, "", "name");
     if (j.contains("description")) p.description = str(j, "", "description");
@@ -329,6 +329,12 @@ MidiProfile MidiProfile::fromJson(const json& j) {
     if (j.contains("channel")) p.channel = channelFrom(j["channel"], "");
     if (j.contains("long_press_sec")) p.longPressSec = finiteDouble(j, "", "long_press_sec");
     if (j.contains("blink_hz")) p.blinkHz = finiteDouble(j, "", "blink_hz");
+    if (j.contains("takeover")) {
+        const json& t = j["takeover"];
+        if (!t.is_string() || (t != "jump" && t != "pickup"))
+            throw std::invalid_argument("\"takeover\" must be \"jump\" or \"pickup\"");
+        p.pickup = t == "pickup";
+    }
     if (j.contains("leds")) {
         if (!j["leds"].is_object()) fail("\"leds\" must be an object");
         p.leds = ledFrom(j["leds"], "leds: ", LedStyle{});
@@ -390,6 +396,7 @@ json MidiProfile::toJson() const {
                 {"channel", channelTo(channel)},
                 {"long_press_sec", longPressSec},
                 {"blink_hz", blinkHz},
+                {"takeover", pickup ? "pickup" : "jump"},
                 {"leds", ledTo(leds)},
                 {"bindings", list}};
     return doc;

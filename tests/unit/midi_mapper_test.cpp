@@ -82,6 +82,33 @@ TEST(MidiMapper, AbsoluteCcSpansTheRangeWithAnExactCentre) {
     EXPECT_EQ(m.stats().applied, 5u);
 }
 
+TEST(MidiMapper, PickupWaitsForTheFaderToReachTheValueSetElsewhere) {
+    Fixture f;
+    MidiMapper m(
+        profileWith(json::array({{{"cc", 0}, {"param", "psi"}}}), {{"takeover", "pickup"}}),
+        f.registry);
+    EXPECT_TRUE(m.profile().pickup);
+    // psi is 1 (the centre); the fader starts at the bottom: nothing happens on the way up...
+    m.handle(cc(0, 0), 0.0);
+    m.handle(cc(0, 40), 0.0);
+    EXPECT_EQ(f.registry.base(f.unipolar), 1.0f);
+    // ...until it passes the value; from then on it drives psi.
+    m.handle(cc(0, 70), 0.0);
+    EXPECT_FLOAT_EQ(f.registry.base(f.unipolar), 2.0f * (0.5f + 6.0f / 126.0f));
+    m.handle(cc(0, 20), 0.0);
+    EXPECT_FLOAT_EQ(f.registry.base(f.unipolar), 2.0f * 20.0f / 128.0f);
+    // The panel sets psi to 1.8: the fader (at 20) lets go until it comes back up there.
+    f.registry.setBase(f.unipolar, 1.8f);
+    m.handle(cc(0, 30), 0.0);
+    EXPECT_EQ(f.registry.base(f.unipolar), 1.8f);
+    m.handle(cc(0, 114), 0.0);  // within 1/64 of the range: picked up
+    EXPECT_FLOAT_EQ(f.registry.base(f.unipolar), 2.0f * (0.5f + 50.0f / 126.0f));
+    // Saved and loaded with the profile; "jump" is the default and anything else is refused.
+    EXPECT_EQ(m.profile().toJson()["takeover"], "pickup");
+    EXPECT_FALSE(profileWith(json::array()).pickup);
+    EXPECT_THROW(profileWith(json::array(), {{"takeover", "soft"}}), std::invalid_argument);
+}
+
 TEST(MidiMapper, RangeCurveInversionAndChannel) {
     Fixture f;
     MidiMapper m(

@@ -16,6 +16,9 @@
 // shift + press stores into any slot; holding an empty slot for long_press_sec stores into it.
 // A held stored slot never overwrites itself: the press has already started its recall, and
 // overwriting what it shows on stage needs the deliberate shift.
+// Pickup (the profile's "takeover": "pickup"): an absolute control whose parameter was changed
+// elsewhere does nothing until it reaches (within 1/64 of the range) or passes the parameter's
+// value, so a fader never makes the picture jump.
 // LEDs: preset buttons show off / stored / active (optionally blinking in software), transform,
 // toggle and shift buttons show on/off. Only changes are sent; refreshLeds() resends all.
 //
@@ -125,6 +128,11 @@ class MidiMapper {
         bool pressed = false;
         std::uint8_t msb = 0;
         int lastLed = -1;
+        // Pickup: engaged while the parameter holds what this control set last.
+        bool engaged = false;
+        float lastSet = 0.0f;
+        float lastTarget = 0.0f;  // where the control pointed last (engaged or not)
+        bool hasTarget = false;
     };
     using Table = std::array<std::int16_t, 16 * 128>;
 

@@ -4,7 +4,7 @@
 // (presets/midi/*.json, docs in README "MIDI controllers"); a learned map is the same format.
 //
 //   {"format": "autolume-midi-profile", "version": 1, "name": "...", "port": "nanoKONTROL2",
-//    "channel": 1, "long_press_sec": 0.6, "blink_hz": 2,
+//    "channel": 1, "long_press_sec": 0.6, "blink_hz": 2, "takeover": "jump" | "pickup",
 //    "leds": {"off": 0, "on": 127, "stored": 127, "active": 127, "blink": true},
 //    "bindings": [
 //      {"cc": 0, "param": "ganspace.0"},
@@ -104,6 +104,10 @@ struct MidiProfile {
     int channel = 0;   // default channel of bindings in the file (0..15, -1: any)
     double longPressSec = 0.6;
     double blinkHz = 2.0;
+    // Absolute controls after the parameter changed elsewhere (panel, parameter file, another
+    // control): false jumps to the control's position at once; true ("pickup", soft
+    // takeover) waits until the control reaches or passes the parameter's value.
+    bool pickup = false;
     LedStyle leds;
     std::vector<MidiBinding> bindings;
 
