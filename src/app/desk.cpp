@@ -35,6 +35,7 @@ Desk::Desk(Engine& engine, const model::ModelInfo& info, std::string presetsRoot
             control::featureName(static_cast<control::Feature>(f)));
     for (int c = 0; c <= static_cast<int>(control::Curve::Smooth); ++c)
         m_parameterPanel.curves.emplace_back(control::curveName(static_cast<control::Curve>(c)));
+    m_wsSize = static_cast<std::size_t>(info.numWs) * info.wDim;
     rebuildSpecs(latentShape(info));
     if (!params.is_null()) {
         try {
@@ -106,7 +107,18 @@ void Desk::say(const std::string& line, bool error) {
     m_presetPanel.message = line;
 }
 
+void Desk::showKeyframes(int count, control::KeyframeTiming timing,
+                         control::Transition transition) {
+    m_presetPanel.keyframeCount = count;
+    m_presetPanel.keyframeTiming = static_cast<int>(timing);
+    m_presetPanel.transition = static_cast<int>(transition);
+}
+
 void Desk::modelSwitched(const model::ModelInfo& info) {
+    // The control thread drops keyframes of another shape.
+    const std::size_t wsSize = static_cast<std::size_t>(info.numWs) * info.wDim;
+    if (wsSize != m_wsSize) m_presetPanel.keyframeCount = 0;
+    m_wsSize = wsSize;
     rebuildSpecs(latentShape(info));
     const std::filesystem::path dir = presetDirFor(m_presetsRoot, info.path);
     m_bank = std::make_unique<control::PresetBank>(dir, modelIdentity(info));
@@ -278,6 +290,25 @@ void Desk::draw(bool showParameters, bool showPresets) {
                 break;
             case render::PresetEdit::Kind::Release:
                 release();
+                break;
+            case render::PresetEdit::Kind::Keyframes: {
+                ControlMessage m{.kind = ControlMessage::Kind::SetKeyframes};
+                for (int s : edit.slots)
+                    if (m_bank->has(s)) m.keyframes.push_back(m_bank->get(s).ws);
+                m_presetPanel.keyframeCount = static_cast<int>(m.keyframes.size());
+                say(std::to_string(m.keyframes.size()) + " keyframes from presets " +
+                        slotNames(mask),
+                    false);
+                m_engine.send(std::move(m));
+                break;
+            }
+            case render::PresetEdit::Kind::KeyframeTiming:
+                m_engine.send({.kind = ControlMessage::Kind::SetKeyframeTiming,
+                               .option = m_presetPanel.keyframeTiming});
+                break;
+            case render::PresetEdit::Kind::Transition:
+                m_engine.send({.kind = ControlMessage::Kind::SetTransition,
+                               .option = m_presetPanel.transition});
                 break;
         }
     }

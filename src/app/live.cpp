@@ -247,6 +247,8 @@ int runLive(const LiveOptions& options) {
     Engine engine(std::move(generator), *source, ring, engineConfig);
     Desk desk(engine, startInfo, options.presetsDir, std::move(bank), std::move(midi),
               engineConfig.control.params);
+    desk.showKeyframes(static_cast<int>(engineConfig.control.keyframes.size()),
+                       engineConfig.control.keyframeTiming, engineConfig.control.transition);
     engine.setMaxFps(options.maxFps);
     engine.start();
     model::ModelInfo info = engine.modelInfo();

@@ -122,6 +122,22 @@ void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits) {
     ImGui::SameLine();
     if (ImGui::Button("release")) edits.push_back({PresetEdit::Kind::Release, {}});
     ImGui::TextDisabled("click recall, Shift store, Ctrl select, right-click clear");
+    ImGui::Separator();
+    // Keyframes (ASHA FM): the selected presets, traversed with the music.
+    if (ImGui::Button("selected -> keyframes") && !selected.empty())
+        edits.push_back({PresetEdit::Kind::Keyframes, selected});
+    ImGui::SameLine();
+    ImGui::Text("%d keyframes", panel.keyframeCount);
+    static const char* const kTimings[] = {"free (onsets)", "per beat", "per bar"};
+    static const char* const kTransitions[] = {"linear", "exponential"};
+    ImGui::SetNextItemWidth(130);
+    if (ImGui::Combo("timing", &panel.keyframeTiming, kTimings, 3))
+        edits.push_back({PresetEdit::Kind::KeyframeTiming, {}});
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(110);
+    if (ImGui::Combo("transition", &panel.transition, kTransitions, 2))
+        edits.push_back({PresetEdit::Kind::Transition, {}});
+    ImGui::TextDisabled("keyframes.mix (parameters) fades them in");
     if (!panel.message.empty()) ImGui::TextWrapped("%s", panel.message.c_str());
     ImGui::End();
 }

@@ -47,18 +47,30 @@ struct PresetSlotView {
 };
 
 struct PresetEdit {
-    enum class Kind { Recall, Store, Clear, RecallAverage, Release } kind;
+    enum class Kind {
+        Recall,
+        Store,
+        Clear,
+        RecallAverage,
+        Release,
+        Keyframes,       // the selected slots become the keyframe sequence, in slot order
+        KeyframeTiming,  // PresetPanel::keyframeTiming changed
+        Transition,      // PresetPanel::transition changed
+    } kind;
     std::vector<int> slots;
 };
 
 struct PresetPanel {
     std::vector<PresetSlotView> slots;
-    std::string message;  // the last error or confirmation, one line
+    std::string message;     // the last error or confirmation, one line
+    int keyframeTiming = 0;  // 0 free (onsets), 1 per beat, 2 per bar
+    int transition = 0;      // 0 linear, 1 exponential
+    int keyframeCount = 0;   // shown
     bool visible = true;
 };
 
 // Preset grid: click recalls, Shift+click stores the current latent, Ctrl+click selects slots
-// to recall their average, right-click clears.
+// to recall their average or to make them the keyframe sequence, right-click clears.
 void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits);
 
 }  // namespace autolume::render
