@@ -38,6 +38,8 @@ using control::MidiMessage;
 constexpr const char* kScratch = "app_midi";
 const std::vector<std::string> kServerArgs = {"-S", "-t", "4000"};
 constexpr const char* kDevice = "nanoKONTROL2 sim";
+// The placeholder (10 ws of 512): the checks below know its shape and preset folder.
+const std::string kModel = std::string(AUTOLUME_MODEL_DIR) + "/placeholder.pt";
 
 std::string readAll(const fs::path& path) {
     std::ifstream in(path);
@@ -273,13 +275,14 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
                "0", "120"},
               m_dir / "sox.log");
     ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
-    Child app({AUTOLUME_EXE, "--audio-file", silence.string(), "--midi", kDevice, "--presets",
-               presets.string(), "--params", params.string(), "--threads", "1", "--duration", "120",
-               "--screenshot-dir", shots.string(), "--screenshot-interval", "0.2"},
-              log,
-              {{"DISPLAY", m_display->name()},
-               {"XDG_CONFIG_HOME", (m_dir / "config").string()},
-               {"XDG_DATA_HOME", (m_dir / "data").string()}});
+    Child app(
+        {AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
+         "--presets", presets.string(), "--params", params.string(), "--threads", "1", "--duration",
+         "120", "--screenshot-dir", shots.string(), "--screenshot-interval", "0.2"},
+        log,
+        {{"DISPLAY", m_display->name()},
+         {"XDG_CONFIG_HOME", (m_dir / "config").string()},
+         {"XDG_DATA_HOME", (m_dir / "data").string()}});
     const std::string bound =
         std::string("MIDI (JACK) in: '") + kDevice + ":out', out: '" + kDevice + " leds:in'";
     ASSERT_TRUE(waitFor([&] { return readAll(log).find(bound) != std::string::npos; }, 60s))
@@ -367,8 +370,9 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
         {"XDG_CONFIG_HOME", config.string()},
         {"XDG_DATA_HOME", (m_dir / "data").string()}};
     {
-        Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--params", params.string(),
-                   "--threads", "1", "--size", "1280", "--height", "720", "--duration", "120"},
+        Child app({AUTOLUME_EXE, "--model", kModel, "--demo", "--midi", kDevice, "--params",
+                   params.string(), "--threads", "1", "--size", "1280", "--height", "720",
+                   "--duration", "120"},
                   log, env);
         ASSERT_TRUE(waitFor([&] { return readAll(log).find("in: '") != std::string::npos; }, 60s))
             << readTail(log);
@@ -407,7 +411,8 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
 
     // The next start uses the learned map.
     const fs::path log2 = m_dir / "app2.log";
-    Child again({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--duration", "2"}, log2, env);
+    Child again({AUTOLUME_EXE, "--model", kModel, "--demo", "--midi", kDevice, "--duration", "2"},
+                log2, env);
     ASSERT_EQ(again.wait(60s), 0) << readTail(log2);
     EXPECT_NE(readAll(log2).find("learned map of 'korg_nanokontrol2'"), std::string::npos)
         << readTail(log2);
@@ -419,8 +424,8 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
 TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
     const fs::path log = m_dir / "app.log";
     const fs::path stats = m_dir / "stats.csv";
-    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--stats", stats.string(), "--threads",
-               "1", "--duration", "120"},
+    Child app({AUTOLUME_EXE, "--model", kModel, "--demo", "--midi", kDevice, "--stats",
+               stats.string(), "--threads", "1", "--duration", "120"},
               log,
               {{"DISPLAY", m_display->name()},
                {"XDG_CONFIG_HOME", (m_dir / "config").string()},
@@ -464,7 +469,8 @@ TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
 
 TEST_F(AppMidi, WithoutAnyMidiSystemTheAppRunsAndSaysMidiIsOff) {
     const fs::path log = m_dir / "app.log";
-    Child app({AUTOLUME_EXE, "--demo", "--midi", kDevice, "--duration", "3"}, log,
+    Child app({AUTOLUME_EXE, "--model", kModel, "--demo", "--midi", kDevice, "--duration", "3"},
+              log,
               {{"DISPLAY", m_display->name()},
                {"JACK_DEFAULT_SERVER", "no_such_server"},
                {"XDG_CONFIG_HOME", (m_dir / "config").string()}});
