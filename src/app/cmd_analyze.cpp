@@ -35,6 +35,7 @@
 #include "commands.hpp"
 #include "control_session.hpp"
 #include "engine.hpp"
+#include "frame_latents.hpp"
 #include "options.hpp"
 #include "session_setup.hpp"
 
@@ -377,8 +378,7 @@ class LatentRecorder {
             control::PresetBank bank(presetDirFor(o.presets, m_info.path), modelIdentity(m_info));
             bank.load();
             config.keyframes = keyframesFrom(o.keyframes, *m_generator, bank);
-            if (!params.is_object()) params = nlohmann::json::object();
-            if (!params.contains("keyframes.mix")) params["keyframes.mix"] = {{"value", 1.0}};
+            enableKeyframes(params);
         }
         config.params = params;
         try {
@@ -389,11 +389,8 @@ class LatentRecorder {
         }
         const control::LatentShape& shape = m_session->shape();
         m_frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
-        const std::size_t n = static_cast<std::size_t>(m_info.numWs) * m_info.wDim;
-        m_mapped0.resize(n);
-        m_mapped1.resize(n);
-        m_blended.resize(n);
-        m_ws.resize(n);
+        m_latents.resize(m_info);
+        m_blended.resize(static_cast<std::size_t>(m_info.numWs) * m_info.wDim);
         // GANSpace directions only when the parameters steer along them.
         const control::ControllerParams& ids = m_session->controller().params();
         for (control::ParamId id : ids.ganspace)
@@ -423,20 +420,12 @@ class LatentRecorder {
 
   private:
     void addFrame() {
-        m_generator->mapping(m_frame.zGroup(0), m_mapped0.data());
-        const float* mapped1 = m_mapped0.data();
-        if (m_frame.splitLayer < m_frame.numWs) {
-            m_generator->mapping(m_frame.zGroup(1), m_mapped1.data());
-            mapped1 = m_mapped1.data();
-        }
-        control::Directions dirs;
-        if (m_needGanSpace)
-            dirs = {m_ganSpace.count(), m_ganSpace.wDim, m_ganSpace.components.data(),
-                    m_ganSpace.stddevs.data()};
-        control::composeWs(m_frame, m_mapped0.data(), mapped1, dirs, m_blended.data(), m_ws.data());
+        const float* composed = m_latents.compose(
+            *m_generator, m_frame, m_needGanSpace ? &m_ganSpace : nullptr, m_blended.data());
+        const std::size_t at = m_out.size();
+        m_out.insert(m_out.end(), composed, composed + m_blended.size());
         control::truncateWs(m_generator->wAvg().data(), m_frame.psi, m_info.numWs, m_info.wDim,
-                            m_ws.data());
-        m_out.insert(m_out.end(), m_ws.begin(), m_ws.end());
+                            m_out.data() + at);
         ++m_frames;
     }
 
@@ -446,7 +435,8 @@ class LatentRecorder {
     model::ModelInfo m_info;
     std::unique_ptr<ControlSession> m_session;
     control::ControlFrame m_frame;
-    std::vector<float> m_mapped0, m_mapped1, m_blended, m_ws, m_out;
+    FrameLatents m_latents;
+    std::vector<float> m_blended, m_out;
     bool m_needGanSpace = false;
     model::GanSpace m_ganSpace;
     std::uint64_t m_frames = 0;

@@ -8,7 +8,6 @@
 
 #include <utility>
 #include "autolume/control/feature_input.hpp"
-#include "autolume/control/ws_compose.hpp"
 
 namespace autolume::app {
 
@@ -86,9 +85,7 @@ Engine::Engine(std::unique_ptr<model::Generator> generator, audio::AudioSource& 
                                         }}) {
     const model::ModelInfo& info = m_generator->info();
     m_bends.resize(static_cast<std::size_t>(info.numLayers));
-    m_mapped0.resize(static_cast<std::size_t>(info.numWs) * info.wDim);
-    m_mapped1.resize(m_mapped0.size());
-    m_ws.resize(m_mapped0.size());
+    m_latents.resize(info);
     m_nextShape = m_session.shape();
     // Per-stage synchronization only costs GPU throughput here; the frame time is measured.
     m_generator->setStageTiming(false);
@@ -273,7 +270,7 @@ void Engine::inferenceLoop() noexcept {
         if (out.numWs != info.numWs || out.wDim != info.wDim) {
             out.numWs = info.numWs;
             out.wDim = info.wDim;
-            out.ws.resize(m_ws.size());
+            out.ws.resize(static_cast<std::size_t>(info.numWs) * info.wDim);
         }
         model::SynthesisOptions options;
         options.noiseGain = in.noiseGain;
@@ -288,24 +285,16 @@ void Engine::inferenceLoop() noexcept {
             }
             options.bends = m_bends;
         }
-        control::Directions directions;
+        const model::GanSpace* ganSpace = nullptr;
         if (m_ganSpace && m_ganSpacePath == info.path && m_ganSpace->wDim == info.wDim) {
-            directions = {m_ganSpace->count(), m_ganSpace->wDim, m_ganSpace->components.data(),
-                          m_ganSpace->stddevs.data()};
+            ganSpace = m_ganSpace.get();
             m_stats.ganSpaceFrames.fetch_add(1, std::memory_order_relaxed);
         }
         try {
             const std::int64_t startNs = nowNs();
             lastStartNs = startNs;
-            generator.mapping(in.zGroup(0), m_mapped0.data());
-            const float* mapped1 = m_mapped0.data();
-            if (in.splitLayer < in.numWs) {
-                generator.mapping(in.zGroup(1), m_mapped1.data());
-                mapped1 = m_mapped1.data();
-            }
-            control::composeWs(in, m_mapped0.data(), mapped1, directions, out.ws.data(),
-                               m_ws.data());
-            generator.render(m_ws.data(), in.psi, options, out.rgba.data());
+            const float* ws = m_latents.compose(generator, in, ganSpace, out.ws.data());
+            generator.render(ws, in.psi, options, out.rgba.data());
             out.doneWallNs = nowNs();
             out.generatorMs = static_cast<float>((out.doneWallNs - startNs) / 1e6);
         } catch (const std::exception& e) {
@@ -331,13 +320,11 @@ void Engine::adoptModel(std::unique_ptr<model::Generator> next) noexcept {
         next->setStageTiming(false);
         const model::ModelInfo& info = next->info();
         std::vector<model::LayerBend> bends(static_cast<std::size_t>(info.numLayers));
-        const std::size_t wsSize = static_cast<std::size_t>(info.numWs) * info.wDim;
-        std::vector<float> mapped0(wsSize), mapped1(wsSize), ws(wsSize);
+        FrameLatents latents;
+        latents.resize(info);
         model::ModelInfo infoCopy = info;
         // Everything allocated: from here on nothing throws.
-        m_mapped0.swap(mapped0);
-        m_mapped1.swap(mapped1);
-        m_ws.swap(ws);
+        m_latents = std::move(latents);
         m_bends.swap(bends);
         {
             std::lock_guard lock(m_infoMutex);

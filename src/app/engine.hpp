@@ -33,6 +33,7 @@
 #include "autolume/model/model_loader.hpp"
 #include "autolume/util/latest_value.hpp"
 #include "control_session.hpp"
+#include "frame_latents.hpp"
 
 namespace autolume::app {
 
@@ -161,7 +162,7 @@ class Engine {
 
     // Inference thread: per-frame buffers, sized for the running model.
     std::vector<model::LayerBend> m_bends;
-    std::vector<float> m_mapped0, m_mapped1, m_ws;
+    FrameLatents m_latents;
     std::shared_ptr<const model::GanSpace> m_ganSpace;
 
     // A model switch, for the control thread: the new shape under a lock, taken when the

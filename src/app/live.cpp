@@ -182,8 +182,7 @@ int runLive(const LiveOptions& options) {
         engineConfig.control.transition = transitionFrom(options.transition);
         if (!options.keyframes.empty()) {
             engineConfig.control.keyframes = keyframesFrom(options.keyframes, *generator, *bank);
-            if (!params.is_object()) params = nlohmann::json::object();
-            if (!params.contains("keyframes.mix")) params["keyframes.mix"] = {{"value", 1.0}};
+            enableKeyframes(params);
         }
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());

@@ -102,6 +102,11 @@ std::vector<std::vector<float>> keyframesFrom(const std::string& list, model::Ge
     return keyframes;
 }
 
+void enableKeyframes(nlohmann::json& params) {
+    if (!params.is_object()) params = nlohmann::json::object();
+    if (!params.contains("keyframes.mix")) params["keyframes.mix"] = {{"value", 1.0}};
+}
+
 control::KeyframeTiming keyframeTimingFrom(const std::string& name) {
     if (name == "free") return control::KeyframeTiming::Free;
     if (name == "beat") return control::KeyframeTiming::PerBeat;

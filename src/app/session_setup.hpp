@@ -33,6 +33,8 @@ control::ModelIdentity modelIdentity(const model::ModelInfo& info);
 // item at fault.
 std::vector<std::vector<float>> keyframesFrom(const std::string& list, model::Generator& generator,
                                               const control::PresetBank& bank);
+// Keyframes given on the command line should show: keyframes.mix 1 unless `params` sets it.
+void enableKeyframes(nlohmann::json& params);
 control::KeyframeTiming keyframeTimingFrom(const std::string& name);  // free, beat, bar
 control::Transition transitionFrom(const std::string& name);          // linear, exp
 
