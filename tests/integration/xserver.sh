@@ -38,7 +38,9 @@ _xserver_modeline() {
 }
 
 _xserver_check_size() {
-    [[ $1 =~ ^[0-9]+x[0-9]+$ ]] || { echo "xserver: '$1' is not a size like 1920x1080" >&2; return 1; }
+    [[ $1 =~ ^[0-9]+x[0-9]+$ ]] && return
+    echo "xserver: '$1' is not a size like 1920x1080" >&2
+    return 1
 }
 
 # Starts "$@" with fd 3 as its -displayfd and waits until it writes its display number, i.e.
@@ -59,8 +61,11 @@ _xserver_launch() {
     export DISPLAY=":$number"
     # Stop the server even when the script is killed (SIGKILL skips the exit trap).
     local parent=$$
-    (while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill "$XSERVER_PID" 2>/dev/null) \
-        </dev/null >/dev/null 2>&1 &
+    (
+        while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+        kill "$XSERVER_PID" 2>/dev/null && sleep 1
+        rm -rf "$XSERVER_DIR"
+    ) </dev/null >/dev/null 2>&1 &
     XSERVER_WATCHDOG=$!
 }
 
@@ -76,7 +81,9 @@ _xserver_install_trap() {
 }
 
 _xserver_not_running() {
-    [[ -z $XSERVER_PID ]] || { echo "xserver: one is running on $DISPLAY (xserver_stop first)" >&2; return 1; }
+    [[ -z $XSERVER_PID ]] && return
+    echo "xserver: one is running on $DISPLAY (xserver_stop first)" >&2
+    return 1
 }
 
 xserver_start() {
@@ -139,11 +146,11 @@ EOF
     # whenever its last client disconnects.
     _xserver_launch Xorg -config "$conf" -configdir "$XSERVER_DIR/conf.d" -noreset \
         -nolisten tcp -novtswitch -sharevts -logfile "$XSERVER_DIR/xorg.log" || return 1
-    xrandr --output DUMMY0 --primary || return 1
+    xrandr --output DUMMY0 --primary || { xserver_stop; return 1; }
     local k
     for ((k = 1; k < $#; ++k)); do
         xrandr --newmode "mon$k" $(_xserver_modeline "${XSERVER_MODES[k]}") &&
-            xrandr --addmode "DUMMY$k" "mon$k" && xserver_replug "$k" || return 1
+            xrandr --addmode "DUMMY$k" "mon$k" && xserver_replug "$k" || { xserver_stop; return 1; }
     done
 }
 
@@ -161,7 +168,10 @@ xserver_start_xvfb() {
 }
 
 _xserver_monitor() {
-    [[ $XSERVER_KIND == xorg ]] || { echo "xserver: only xserver_start's monitors can be unplugged" >&2; return 1; }
+    if [[ $XSERVER_KIND != xorg ]]; then
+        echo "xserver: only xserver_start's monitors can be unplugged" >&2
+        return 1
+    fi
     [[ $1 =~ ^[0-9]+$ ]] && (($1 < ${#XSERVER_MODES[@]})) ||
         { echo "xserver: no monitor '$1' (there are ${#XSERVER_MODES[@]})" >&2; return 1; }
 }
@@ -189,20 +199,22 @@ xserver_replug() {
     xrandr >/dev/null
 }
 
+# Safe under `set -e` (a killed child's status is not an error here) and when called twice.
 xserver_stop() {
-    if [[ -n $XSERVER_WATCHDOG ]]; then
-        kill "$XSERVER_WATCHDOG" 2>/dev/null
-        wait "$XSERVER_WATCHDOG" 2>/dev/null
-    fi
-    if [[ -n $XSERVER_PID ]]; then
-        kill "$XSERVER_PID" 2>/dev/null
-        local i
-        for ((i = 0; i < 50; ++i)); do kill -0 "$XSERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$XSERVER_PID" 2>/dev/null
-        wait "$XSERVER_PID" 2>/dev/null
-    fi
-    [[ -n $XSERVER_DIR ]] && rm -rf "$XSERVER_DIR"
+    local pid=$XSERVER_PID watchdog=$XSERVER_WATCHDOG dir=$XSERVER_DIR i
     XSERVER_PID="" XSERVER_WATCHDOG="" XSERVER_DIR="" XSERVER_KIND=""
+    if [[ -n $watchdog ]] && kill "$watchdog" 2>/dev/null; then
+        wait "$watchdog" 2>/dev/null || :
+    fi
+    if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
+        for ((i = 0; i < 50; ++i)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || :
+        wait "$pid" 2>/dev/null || :
+    fi
+    if [[ -n $dir ]]; then rm -rf "$dir"; fi
     # Give back the DISPLAY the script had before the start ("unset": none).
     if [[ $XSERVER_OUTER_DISPLAY == unset ]]; then
         unset DISPLAY
