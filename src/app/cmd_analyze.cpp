@@ -489,6 +489,7 @@ int runAnalyze(const AnalyzeOptions& o) {
 
     std::unique_ptr<LatentRecorder> recorder;
     if (!o.latents.empty()) {
+        model::setCpuThreads(model::resolveCpuThreads(0));  // automatic, as live mode
         try {
             recorder = std::make_unique<LatentRecorder>(o);
         } catch (const std::invalid_argument& e) {

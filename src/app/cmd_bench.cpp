@@ -40,7 +40,7 @@ struct BenchOptions {
     int frames = 50;                // per measurement, at most ...
     double seconds = 10.0;          // ... or this long (at least kMinFrames)
     int warmup = 3;
-    int threads = 0;
+    int threads = 0;   // 0: automatic (model::resolveCpuThreads)
     std::string json;  // "-": stdout
 };
 
@@ -269,7 +269,7 @@ int runBench(const BenchOptions& o) {
         std::fprintf(stderr, "autolume bench: no CUDA device (this LibTorch sees none)\n");
         return 1;
     }
-    if (o.threads > 0) model::setCpuThreads(o.threads);
+    model::setCpuThreads(model::resolveCpuThreads(o.threads));  // as live mode does
     if (o.json == "-") textOut() = stderr;
 
     nlohmann::json report = {{"date", utcNow()},
@@ -336,7 +336,8 @@ Command addBench(CLI::App& app) {
     c.add_option("--warmup", options->warmup, "untimed frames before each measurement")
         ->check(CLI::Range(0, 1000))
         ->capture_default_str();
-    c.add_option("--threads", options->threads, "CPU inference threads (0: torch's default)")
+    c.add_option("--threads", options->threads,
+                 "CPU inference threads (0: automatic, as live mode)")
         ->check(CLI::Range(0, 256));
     c.add_option("--json", options->json,
                  "also write the results as JSON to this file (-: stdout)");

@@ -62,6 +62,7 @@ int runGenerate(const GenerateOptions& o) {
 
     const std::string path = o.model.empty() ? defaultModelPath() : o.model;
     std::unique_ptr<model::Generator> generator;
+    model::setCpuThreads(model::resolveCpuThreads(0));  // automatic, as live mode
     try {
         generator = model::Generator::load(path);
     } catch (const model::ModelError& e) {

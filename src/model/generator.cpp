@@ -19,12 +19,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 namespace autolume::model {
@@ -177,6 +179,24 @@ void setCpuThreads(int threads) {
 
 int cpuThreads() {
     return at::get_num_threads();
+}
+
+// Measured on 2 cores (docs/BENCHMARKS.md): with the machine busy, 2 torch threads took a
+// 64 px frame from 7 ms to a mean of 25-140 ms (p90 up to 0.7 s) while 1 thread stayed at
+// 8-12 ms; idle, 2 threads were no faster than 1. An OpenMP team waits at each layer's
+// barrier for its slowest worker, so a team as wide as the machine stalls whenever another
+// thread (audio, analysis, rendering, a model load, another program) takes a core. Hence
+// one thread on small machines and half the hardware threads on larger ones; above 8 the
+// 64-256 px models gain little from more (not measured here: the rule above 4 is a guess
+// that keeps half the machine free for everything else).
+int resolveCpuThreads(int requested, unsigned hardwareThreads) noexcept {
+    if (requested > 0) return requested;
+    if (hardwareThreads <= 4) return 1;
+    return static_cast<int>(std::min(hardwareThreads / 2, 8u));
+}
+
+int resolveCpuThreads(int requested) {
+    return resolveCpuThreads(requested, std::thread::hardware_concurrency());
 }
 
 bool cudaAvailable() noexcept {

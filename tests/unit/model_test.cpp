@@ -231,6 +231,22 @@ void expectModelError(const std::string& path, const std::string& problem) {
     }
 }
 
+// --threads 0: one torch thread on small machines (two collapsed under load on 2 cores,
+// docs/BENCHMARKS.md), half the hardware threads (at most 8) on larger ones; an explicit
+// count is kept as given.
+TEST(CpuThreads, AutomaticCountFollowsTheHardware) {
+    EXPECT_EQ(resolveCpuThreads(0, 0), 1);  // hardware_concurrency() unknown
+    EXPECT_EQ(resolveCpuThreads(0, 2), 1);
+    EXPECT_EQ(resolveCpuThreads(0, 4), 1);
+    EXPECT_EQ(resolveCpuThreads(0, 8), 4);
+    EXPECT_EQ(resolveCpuThreads(0, 16), 8);
+    EXPECT_EQ(resolveCpuThreads(0, 64), 8);
+    EXPECT_EQ(resolveCpuThreads(-1, 16), 8);
+    EXPECT_EQ(resolveCpuThreads(2, 2), 2);
+    EXPECT_EQ(resolveCpuThreads(12, 4), 12);
+    EXPECT_GE(resolveCpuThreads(0), 1);
+}
+
 TEST(ModelErrors, MissingFileThrowsModelErrorNamingIt) {
     expectModelError(std::string(AUTOLUME_TEST_TMP) + "/no_such_model.pt", "not found");
 }

@@ -107,6 +107,13 @@ struct SynthesisOptions {
 void setCpuThreads(int threads);
 int cpuThreads();  // torch's intra-op thread count for the calling thread
 
+// The thread count for `--threads requested`: `requested` itself when > 0; 0 or less means
+// automatic, the count that holds the frame rate when the machine is busy (docs/BENCHMARKS.md,
+// "CPU inference threads"): 1 on up to 4 hardware threads, half of them (at most 8) above.
+// Live mode: setCpuThreads(resolveCpuThreads(options.threads)). Any thread.
+int resolveCpuThreads(int requested);
+int resolveCpuThreads(int requested, unsigned hardwareThreads) noexcept;  // the rule, testable
+
 // Whether a CUDA device can be used (what DevicePreference::Auto will pick).
 bool cudaAvailable() noexcept;
 
