@@ -32,7 +32,9 @@ ControlSession::ControlSession(const ControlSessionConfig& config)
       m_registry(std::make_unique<control::ParameterRegistry>()),
       m_controller(std::make_unique<control::LatentController>(m_shape, m_seed, *m_registry)),
       m_timing(config.keyframeTiming),
-      m_transition(config.transition) {
+      m_transition(config.transition),
+      m_stageSpecs(config.stageParams) {
+    registerStage(*m_registry);
     if (!config.params.is_null()) carryParams(config.params, *m_registry);
     if (config.midiProfile) {
         m_mapper = std::make_unique<control::MidiMapper>(*config.midiProfile, *m_registry);
@@ -49,6 +51,7 @@ void ControlSession::reshape(const control::LatentShape& shape) {
     const nlohmann::json params = m_registry->toJson();
     auto registry = std::make_unique<control::ParameterRegistry>();
     auto controller = std::make_unique<control::LatentController>(shape, m_seed, *registry);
+    registerStage(*registry);
     carryParams(params, *registry);
     std::unique_ptr<control::MidiMapper> mapper;
     if (m_mapper) {
@@ -69,6 +72,11 @@ void ControlSession::reshape(const control::LatentShape& shape) {
     m_controller = std::move(controller);
     m_registry = std::move(registry);
     m_shape = shape;
+}
+
+void ControlSession::registerStage(control::ParameterRegistry& registry) {
+    m_stageIds.clear();
+    for (const control::ParamSpec& spec : m_stageSpecs) m_stageIds.push_back(registry.add(spec));
 }
 
 float ControlSession::morphSec(float requested) const noexcept {
@@ -165,11 +173,15 @@ void ControlSession::step(const control::ControlInput& input, double dtSec, doub
         applyMidiActions();
     }
     m_controller->step(input, dtSec, out);
+    m_onsets += input.onset ? 1 : 0;
+    m_beatTicks += input.beat ? 1 : 0;
+    m_input = input;
 }
 
 void ControlSession::prepareSnapshot(ControlSnapshot& out) const {
     out.base.assign(m_registry->size(), 0.0f);
     out.value.assign(m_registry->size(), 0.0f);
+    out.stage.assign(m_stageIds.size(), 0.0f);
 }
 
 void ControlSession::snapshot(ControlSnapshot& out) const noexcept {
@@ -181,6 +193,11 @@ void ControlSession::snapshot(ControlSnapshot& out) const noexcept {
         out.value[i] = r.value(id);
     }
     out.beats = m_controller->beatPosition();
+    out.input = m_input;
+    out.onsets = m_onsets;
+    out.beatTicks = m_beatTicks;
+    const std::size_t stages = std::min(m_stageIds.size(), out.stage.size());
+    for (std::size_t i = 0; i < stages; ++i) out.stage[i] = r.value(m_stageIds[i]);
     if (m_mapper) {
         out.storedSlots = m_mapper->storedSlots();
         out.activeSlots = m_mapper->activeSlots();

@@ -87,6 +87,12 @@ struct ControlSnapshot {
     std::uint64_t midiReceived = 0;
     std::uint64_t midiMalformed = 0;
     std::uint64_t midiUnmapped = 0;
+    // The stage: this hop's music and the stage parameters (post chain), for the stage window
+    // and the scopes.
+    control::ControlInput input;
+    std::uint64_t onsets = 0;  // onsets and beats since the start (ticks the display cannot miss)
+    std::uint64_t beatTicks = 0;
+    std::vector<float> stage;  // [stageParams] values in use, in ControlSessionConfig order
 };
 
 struct ControlSessionConfig {
@@ -98,6 +104,9 @@ struct ControlSessionConfig {
     control::KeyframeTiming keyframeTiming = control::KeyframeTiming::Free;
     control::Transition transition = control::Transition::Linear;
     ControlEventQueue* events = nullptr;  // where MIDI's requests go; nullptr: dropped
+    // Parameters of the stage (the post chain), registered after the controller's so the panel,
+    // MIDI, parameter files and audio modulation drive them like any other.
+    std::vector<control::ParamSpec> stageParams;
 };
 
 class ControlSession {
@@ -131,6 +140,7 @@ class ControlSession {
     std::int64_t lastMidiNs() const noexcept { return m_pump.lastArrivalNs(); }
 
   private:
+    void registerStage(control::ParameterRegistry& registry);
     void applyMidiActions() noexcept;
     void emit(const ControlEvent& event) noexcept;
     float morphSec(float requested) const noexcept;
@@ -145,6 +155,11 @@ class ControlSession {
     std::vector<std::vector<float>> m_keyframes;
     control::KeyframeTiming m_timing;
     control::Transition m_transition;
+    std::vector<control::ParamSpec> m_stageSpecs;
+    std::vector<control::ParamId> m_stageIds;
+    control::ControlInput m_input;
+    std::uint64_t m_onsets = 0;
+    std::uint64_t m_beatTicks = 0;
 };
 
 }  // namespace autolume::app

@@ -52,6 +52,7 @@ void Desk::rebuildSpecs(const control::LatentShape& shape) {
     const nlohmann::json values = m_specs.size() ? m_specs.toJson() : nlohmann::json();
     m_specs = control::ParameterRegistry();
     m_ids = control::registerControllerParams(m_specs, shape);
+    for (const control::ParamSpec& spec : m_engine.stageParams()) m_specs.add(spec);
     if (!values.is_null()) m_specs.fromJson(values);
     m_parameterPanel.entries.clear();
     for (control::ParamId id = 0; id < m_specs.size(); ++id) {

@@ -113,6 +113,10 @@ class Engine {
     bool midiOn() const { return m_midi != nullptr; }
 
     const EngineStats& stats() const { return m_stats; }
+    // The stage's parameters (post chain), registered after the controller's.
+    const std::vector<control::ParamSpec>& stageParams() const {
+        return m_config.control.stageParams;
+    }
     std::string lastGeneratorError() const;
 
     // Loads `path` in the background and switches to it when ready (latest request wins).

@@ -5,14 +5,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -22,14 +29,15 @@
 #include "autolume/io/text_file.hpp"
 #include "autolume/model/generator.hpp"
 #include "autolume/model/model_loader.hpp"
-#include "autolume/render/frame_view.hpp"
 #include "autolume/render/panel.hpp"
-#include "autolume/render/window.hpp"
+#include "autolume/render/scopes.hpp"
+#include "autolume/render/stage_panel.hpp"
 #include "desk.hpp"
 #include "engine.hpp"
 #include "options.hpp"
 #include "session_setup.hpp"
 #include "sources.hpp"
+#include "stage.hpp"
 
 namespace autolume::app {
 
@@ -42,22 +50,6 @@ std::atomic<bool> g_quit{false};
 void onSignal(int) {
     g_quit = true;
 }
-
-// Rising-edge key detection by polling (ImGui's backend owns the GLFW key callback).
-class KeyEdge {
-  public:
-    explicit KeyEdge(int key) : m_key(key) {}
-    bool pressed(GLFWwindow* window) {
-        const bool down = glfwGetKey(window, m_key) == GLFW_PRESS;
-        const bool edge = down && !m_down;
-        m_down = down;
-        return edge;
-    }
-
-  private:
-    int m_key;
-    bool m_down = false;
-};
 
 // Counts events per second over roughly one-second windows.
 class RateMeter {
@@ -152,100 +144,221 @@ void handleModelEvent(const model::ModelEvent& event, const model::ModelInfo& ru
     if (ganSpace.path == running.path) panel.ganSpaceStatus = ganSpace.text;
 }
 
-}  // namespace
+// Seconds since this process started (the kernel's clock ticks), for "time to first frame".
+double secondsSinceLaunch() {
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const std::size_t close = text.rfind(')');
+    if (close == std::string::npos) return -1.0;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    // Field 22 (starttime); the fields after the name start at field 3.
+    for (int i = 3; i <= 22 && fields >> field; ++i) {
+    }
+    std::ifstream uptime("/proc/uptime");
+    double up = 0.0;
+    uptime >> up;
+    const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+    return up - std::stod(field) / ticks;
+}
 
-int runLive(const LiveOptions& options) {
-    std::signal(SIGINT, onSignal);
-    std::signal(SIGTERM, onSignal);
+// Frame periods in 0.25 ms bins up to 250 ms (no allocation per frame), for p50 / p99.
+class PacingStats {
+  public:
+    void tick(std::int64_t nowNs) {
+        if (m_lastNs) {
+            const double ms = (nowNs - m_lastNs) / 1e6;
+            ++m_bins[std::min<std::size_t>(static_cast<std::size_t>(ms * 4), m_bins.size() - 1)];
+            ++m_count;
+        }
+        m_lastNs = nowNs;
+    }
+    double quantileMs(double q) const {
+        std::uint64_t seen = 0;
+        const auto target = static_cast<std::uint64_t>(q * static_cast<double>(m_count));
+        for (std::size_t i = 0; i < m_bins.size(); ++i) {
+            seen += m_bins[i];
+            if (seen > target) return (static_cast<double>(i) + 0.5) / 4.0;
+        }
+        return 0.0;
+    }
+    std::uint64_t count() const { return m_count; }
 
-    auto generator = loadModel(options);
-    if (!generator) return 1;
-    if (options.threads > 0) model::setCpuThreads(options.threads);
-    logModel("model", generator->info());
+  private:
+    std::array<std::uint64_t, 1000> m_bins{};
+    std::uint64_t m_count = 0;
+    std::int64_t m_lastNs = 0;
+};
 
-    // The performance: presets of this model, parameters, keyframes, MIDI.
+// What the performance starts with: presets of the model, parameters, keyframes, MIDI.
+struct Performance {
     EngineConfig engineConfig;
-    engineConfig.seed = options.seed;
-    auto bank = std::make_unique<control::PresetBank>(
-        presetDirFor(options.presetsDir, generator->info().path), modelIdentity(generator->info()));
-    for (const std::string& error : bank->load()) spdlog::error("{}", error);
-    std::string paramsError;
+    std::unique_ptr<control::PresetBank> bank;
     nlohmann::json params;
+    std::string paramsError;  // the --params file could not be read: it is never written
+    std::optional<MidiProfileChoice> midi;
+};
+
+// Returns false (after one line naming the fault) for keyframes that cannot be used.
+bool preparePerformance(const LiveOptions& options, model::Generator& generator, Performance& p) {
+    EngineConfig& engineConfig = p.engineConfig;
+    engineConfig.seed = options.seed;
+    engineConfig.control.stageParams = stageParamSpecs();
+    p.bank = std::make_unique<control::PresetBank>(
+        presetDirFor(options.presetsDir, generator.info().path), modelIdentity(generator.info()));
+    for (const std::string& error : p.bank->load()) spdlog::error("{}", error);
     if (!options.paramsFile.empty()) {
-        params = readParamsFile(options.paramsFile, paramsError);
-        if (!paramsError.empty())
+        p.params = readParamsFile(options.paramsFile, p.paramsError);
+        if (!p.paramsError.empty())
             spdlog::error("{} (starting with default parameters; the file is left as it is)",
-                          paramsError);
+                          p.paramsError);
     }
     try {
         engineConfig.control.keyframeTiming = keyframeTimingFrom(options.keyframeTiming);
         engineConfig.control.transition = transitionFrom(options.transition);
         if (!options.keyframes.empty()) {
-            engineConfig.control.keyframes = keyframesFrom(options.keyframes, *generator, *bank);
-            enableKeyframes(params);
+            engineConfig.control.keyframes = keyframesFrom(options.keyframes, generator, *p.bank);
+            enableKeyframes(p.params);
         }
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
-        return 2;
+        return false;
     }
-    if (!params.is_null()) {
+    if (!p.params.is_null()) {
         // Wrong types: one line naming the file, default parameters, the file left as it is.
         try {
             control::ParameterRegistry check;
-            control::registerControllerParams(check, latentShape(generator->info()));
-            for (const std::string& name : check.fromJson(params))
+            control::registerControllerParams(check, latentShape(generator.info()));
+            for (const control::ParamSpec& spec : engineConfig.control.stageParams) check.add(spec);
+            for (const std::string& name : check.fromJson(p.params))
                 spdlog::warn("{}: unknown parameter '{}' ignored", options.paramsFile, name);
         } catch (const std::exception& e) {
-            paramsError = options.paramsFile + ": " + e.what();
+            p.paramsError = options.paramsFile + ": " + e.what();
             spdlog::error("{} (starting with default parameters; the file is left as it is)",
-                          paramsError);
-            params = nullptr;
+                          p.paramsError);
+            p.params = nullptr;
         }
     }
-    engineConfig.control.params = params;
-    std::optional<MidiProfileChoice> midi;
+    engineConfig.control.params = p.params;
     if (!options.midiPort.empty()) {
         try {
-            midi = chooseMidiProfile(options.midiProfile, options.midiPort);
-            for (const std::string& note : midi->notes) spdlog::info("{}", note);
-            engineConfig.control.midiProfile = midi->profile;
+            p.midi = chooseMidiProfile(options.midiProfile, options.midiPort);
+            for (const std::string& note : p.midi->notes) spdlog::info("{}", note);
+            engineConfig.control.midiProfile = p.midi->profile;
             midi::MidiDeviceConfig device;
             device.inputPort = device.outputPort =
                 options.midiPort == "virtual" ? std::string() : options.midiPort;
             engineConfig.midi = device;
         } catch (const std::exception& e) {
             spdlog::error("{} (running without MIDI)", e.what());
-            midi.reset();
+            p.midi.reset();
         }
     }
+    return true;
+}
+
+StageConfig stageConfigFrom(const LiveOptions& options) {
+    StageConfig config;
+    config.windows = options.windows;
+    config.outputMonitor = options.outputMonitor;
+    config.fullscreen = options.fullscreen;
+    config.width = options.width;
+    config.height = options.height;
+    config.fit = render::fitModeFromName(options.fit).value_or(render::FitMode::Fill);
+    config.canvasWidth = options.canvasWidth;
+    config.canvasHeight = options.canvasHeight;
+    const fs::path shaders = options.shaderDir.empty() ? defaultShaderDir() : options.shaderDir;
+    config.postDir = shaders / "post";
+    config.userDir =
+        options.postDir.empty() ? shaders / "post" / "user" : fs::path(options.postDir);
+    return config;
+}
+
+render::PostInput postInputFrom(const ControlSnapshot& snap, double timeSec) {
+    const control::ControlInput& in = snap.input;
+    render::PostInput p;
+    p.timeSec = static_cast<float>(timeSec);
+    p.level = in.level;
+    p.bass = in.bass;
+    p.mid = in.mid;
+    p.high = in.high;
+    p.onset = in.onsetStrength;
+    p.onsetEnvelope = in.onsetEnvelope;
+    p.beatEnvelope = in.beatEnvelope;
+    p.beatPhase = in.beatPhase;
+    p.bpm = in.bpm;
+    return p;
+}
+
+render::ScopeSample scopeSampleFrom(const ControlSnapshot& snap, float levelDb) {
+    const control::ControlInput& in = snap.input;
+    render::ScopeSample s;
+    s.level = in.level;
+    s.levelDb = levelDb;
+    s.bass = in.bass;
+    s.mid = in.mid;
+    s.high = in.high;
+    s.onsetStrength = in.onsetStrength;
+    s.onsets = snap.onsets;
+    s.beats = snap.beatTicks;
+    s.bpm = in.bpm;
+    s.chroma = in.chroma;
+    return s;
+}
+
+// Screenshots show what the audience sees (the output window), and beside them, in frames/,
+// the generated frame it was made from (same name), for tests and reports.
+void writeShot(const std::string& dir, const Stage& stage, const VideoFrame& frame,
+               std::uint64_t index) {
+    char name[64];
+    std::snprintf(name, sizeof name, "shot_%04llu_t%07.3f.png",
+                  static_cast<unsigned long long>(index), frame.audioTimeSec);
+    try {
+        io::writePng((fs::path(dir) / name).string(),
+                     io::Image{stage.shotWidth(), stage.shotHeight(), 3, stage.lastOutputPixels()});
+        io::writePng((fs::path(dir) / "frames" / name).string(),
+                     io::Image{frame.width, frame.height, 4, frame.rgba});
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+    }
+}
+
+}  // namespace
+
+int runLive(const LiveOptions& options) {
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+
+    // The model loads (about a second of LibTorch) while the windows open.
+    auto modelLoad = std::async(std::launch::async, [&options] {
+        model::setCpuThreads(model::resolveCpuThreads(options.threads));
+        return loadModel(options);
+    });
+    std::unique_ptr<Stage> stage;
+    try {
+        stage = std::make_unique<Stage>(stageConfigFrom(options));
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+    spdlog::info("output {} on {}", stage->placement(), stage->glRenderer());
+    std::unique_ptr<model::Generator> generator = modelLoad.get();
+    if (!generator) return 1;
+    logModel("model", generator->info());
+    spdlog::info("model ready {:.2f} s after launch", secondsSinceLaunch());
+
+    Performance performance;
+    if (!preparePerformance(options, *generator, performance)) return 2;
+    EngineConfig& engineConfig = performance.engineConfig;
 
     audio::SampleRing ring(1 << 16);  // 1.4 s at 48 kHz: room for a stalled analysis thread
     OpenedSource opened = openSource(options);
     std::unique_ptr<audio::AudioSource> source = std::move(opened.source);
 
-    render::WindowConfig windowConfig;
-    windowConfig.width = options.width;
-    windowConfig.height = options.height;
-    windowConfig.fullscreen = options.fullscreen || options.outputMonitor >= 0;
-    windowConfig.monitor = std::max(options.outputMonitor, 0);
-    std::unique_ptr<render::Window> window;
-    std::unique_ptr<render::FrameView> view;
-    const std::string shaderDir =
-        options.shaderDir.empty() ? defaultShaderDir() : options.shaderDir;
-    try {
-        window = std::make_unique<render::Window>(windowConfig);
-        view = std::make_unique<render::FrameView>(shaderDir);
-    } catch (const std::exception& e) {
-        spdlog::error("{}", e.what());
-        return 1;
-    }
-    spdlog::info("window {}x{} on {}", window->framebufferWidth(), window->framebufferHeight(),
-                 window->glRenderer());
-
     const model::ModelInfo startInfo = generator->info();
     Engine engine(std::move(generator), *source, ring, engineConfig);
-    Desk desk(engine, startInfo, options.presetsDir, std::move(bank), std::move(midi),
-              engineConfig.control.params);
+    Desk desk(engine, startInfo, options.presetsDir, std::move(performance.bank),
+              std::move(performance.midi), engineConfig.control.params);
     desk.showKeyframes(static_cast<int>(engineConfig.control.keyframes.size()),
                        engineConfig.control.keyframeTiming, engineConfig.control.transition);
     engine.setMaxFps(options.maxFps);
@@ -272,7 +385,8 @@ int runLive(const LiveOptions& options) {
         stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width,"
                  "midi_wall_s\n";
     }
-    if (!options.screenshotDir.empty()) fs::create_directories(options.screenshotDir);
+    if (!options.screenshotDir.empty())
+        fs::create_directories(fs::path(options.screenshotDir) / "frames");
 
     render::PanelState panel;
     GanSpaceStatus ganSpace;
@@ -283,66 +397,85 @@ int runLive(const LiveOptions& options) {
     panel.sourceError = opened.error;
     panel.sampleRate = sourceInfo.sampleRate;
     render::PanelParams sent = panel.params;
+    render::Scopes scopes;
+    render::StagePanelState& stagePanel = stage->panel();
 
-    KeyEdge tabKey(GLFW_KEY_TAB), fullscreenKey(GLFW_KEY_F), quitKey(GLFW_KEY_Q);
     RateMeter displayRate, generatorRate;
+    PacingStats outputPacing, controlPacing;
     const std::int64_t startNs = nowNs();
     auto seconds = [&](std::int64_t ns) { return (ns - startNs) / 1e9; };
     std::int64_t nextShotNs =
         startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
-    std::int64_t nextShaderCheckNs = startNs;
     std::int64_t nextMidiStatusNs = startNs;
     std::uint64_t displayed = 0, shots = 0;
     bool announcedEnd = false;
     bool announcedFailure = false;
+    bool announcedFirstFrame = false;
+    std::int64_t lastPresentNs = 0;
     // Never draw faster than the display refreshes: where the swap does not wait for the
     // vertical blank (Xvfb, some drivers) the UI would otherwise take CPU from the generator.
     // 5 % slack so a loop paced by a real vsync never sleeps into the next blank.
-    const auto minFrameNs = static_cast<std::int64_t>(0.95e9 / window->refreshRate());
+    const auto minFrameNs = static_cast<std::int64_t>(0.95e9 / stage->outputRefreshRate());
 
-    while (!window->shouldClose() && !g_quit) {
-        window->pollEvents();
-        const std::int64_t loopNs = nowNs();
-        GLFWwindow* handle = window->handle();
-        const bool typing = ImGui::GetCurrentContext() && ImGui::GetIO().WantCaptureKeyboard;
-        if (!typing) {
-            if (tabKey.pressed(handle)) panel.visible = !panel.visible;
-            if (fullscreenKey.pressed(handle)) window->toggleFullscreen();
-            // Ctrl+Q quits; a lone key never ends a show by accident.
-            if (quitKey.pressed(handle) && glfwGetKey(handle, GLFW_KEY_LEFT_CONTROL) == GLFW_PRESS)
-                window->requestClose();
+    // The performer's windows: the panel, parameters, presets and the stage (preview, scopes).
+    auto drawUi = [&] {
+        if (render::drawPanel(panel)) {
+            const render::PanelParams& p = panel.params;
+            if (p.outputResolution != sent.outputResolution)
+                engine.setOutputResolution(p.outputResolution);
+            sent = p;
         }
+        if (!panel.visible) return;
+        desk.draw(panel.showParameters, panel.showPresets);
+        stage->apply(render::drawStagePanel(stagePanel, scopes));
+    };
+
+    while (!stage->shouldClose() && !g_quit) {
+        const StageKeys keys = stage->poll();
+        const std::int64_t loopNs = nowNs();
+        if (keys.togglePanel) {
+            panel.visible = !panel.visible;
+            stagePanel.visible = panel.visible;
+            spdlog::info("key Tab: panel {}", panel.visible ? "shown" : "hidden");
+        }
+        if (keys.quit) break;
 
         bool fresh = false;
         if (engine.fetchFrame()) {
             const VideoFrame& frame = engine.frame();
-            view->upload(frame.rgba.data(), frame.width, frame.height);
+            stage->upload(frame.rgba.data(), frame.width, frame.height);
             fresh = true;
             ++displayed;
         }
-        if (loopNs >= nextShaderCheckNs) {
-            view->program().reloadIfChanged();
-            panel.shaderError = view->program().lastError();
-            nextShaderCheckNs = loopNs + 500'000'000;
-        }
-
-        window->beginFrame();
-        const int fbWidth = window->framebufferWidth();
-        const int fbHeight = window->framebufferHeight();
-        view->draw(fbWidth, fbHeight, static_cast<float>(seconds(loopNs)));
-        // Screenshots show what the audience sees: the picture without the panel.
-        if (!options.screenshotDir.empty() && view->hasFrame() && loopNs >= nextShotNs) {
-            io::Image shot{fbWidth, fbHeight, 3, render::FrameView::readPixels(fbWidth, fbHeight)};
-            // The name carries the audio time of the frame shown, for tests and reports.
-            char name[64];
-            std::snprintf(name, sizeof name, "shot_%04llu_t%07.3f.png",
-                          static_cast<unsigned long long>(shots++), engine.frame().audioTimeSec);
-            try {
-                io::writePng((fs::path(options.screenshotDir) / name).string(), shot);
-            } catch (const std::exception& e) {
-                spdlog::error("{}", e.what());
-            }
+        engine.fetchSnapshot();
+        const ControlSnapshot& snap = engine.snapshot();
+        const bool shoot =
+            !options.screenshotDir.empty() && stage->hasFrame() && loopNs >= nextShotNs;
+        if (shoot) stage->requestShot();
+        stage->drawOutput(postInputFrom(snap, seconds(loopNs)), snap.stage, drawUi);
+        const std::int64_t presentNs = nowNs();
+        if (lastPresentNs)
+            scopes.addOutputPeriod(static_cast<float>((presentNs - lastPresentNs) / 1e6));
+        outputPacing.tick(presentNs);
+        lastPresentNs = presentNs;
+        if (stage->shotReady()) {
+            writeShot(options.screenshotDir, *stage, engine.frame(), shots++);
+            stage->clearShot();
             nextShotNs = loopNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
+        }
+        if (fresh && !announcedFirstFrame) {
+            spdlog::info("first frame on the output {:.2f} s after launch", secondsSinceLaunch());
+            announcedFirstFrame = true;
+        }
+        if (fresh) {
+            const VideoFrame& frame = engine.frame();
+            panel.latencyMs = static_cast<float>((presentNs - frame.audioWallNs) / 1e6);
+            scopes.addLatency(panel.latencyMs);
+            if (stats.is_open())
+                stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
+                      << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
+                      << frame.generatorMs << ',' << frame.seq << ',' << frame.width << ','
+                      << (frame.midiWallNs ? seconds(frame.midiWallNs) : -1.0) << '\n';
         }
 
         while (nextScripted < scriptedSwitches.size() &&
@@ -374,13 +507,13 @@ int runLive(const LiveOptions& options) {
         panel.onset = s.onset.load();
         panel.walkSpeed = s.walkSpeed.load();
         panel.overruns = source->overruns();
+        panel.beats = snap.beats;
+        panel.midiReceived = snap.midiReceived;
+        panel.midiMalformed = snap.midiMalformed;
+        stagePanel.outputFps = panel.displayFps;
+        stagePanel.generatorMs = panel.generatorMs;
+        stagePanel.latencyMs = panel.latencyMs;
         desk.update();
-        {
-            const ControlSnapshot& snap = engine.snapshot();
-            panel.beats = snap.beats;
-            panel.midiReceived = snap.midiReceived;
-            panel.midiMalformed = snap.midiMalformed;
-        }
         if (loopNs >= nextMidiStatusNs) {
             std::string status =
                 engine.midiOn() ? engine.midiStatus() : "MIDI off (start with --midi PORT)";
@@ -389,31 +522,17 @@ int runLive(const LiveOptions& options) {
             nextMidiStatusNs = loopNs + 500'000'000;
         }
         if (s.generatorErrors.load() > 0) panel.sourceError = engine.lastGeneratorError();
-        window->beginUi();
-        if (render::drawPanel(panel)) {
-            const render::PanelParams& p = panel.params;
-            if (p.outputResolution != sent.outputResolution)
-                engine.setOutputResolution(p.outputResolution);
-            sent = p;
+        if (stage->twoWindows() ? stage->controlDue(presentNs) : true)
+            scopes.push(scopeSampleFrom(snap, panel.levelDb), seconds(presentNs));
+        if (stage->controlDue(presentNs)) {
+            stage->drawControl(drawUi, presentNs);
+            controlPacing.tick(nowNs());
         }
-        if (panel.visible) desk.draw(panel.showParameters, panel.showPresets);
         if (panel.loadRequested) {
             panel.loadRequested = false;
             const std::string path = panel.modelPath.data();
             spdlog::info("switching to model {}", path);
             engine.requestModel(path);
-        }
-        window->present();
-        const std::int64_t presentNs = nowNs();
-
-        if (fresh) {
-            const VideoFrame& frame = engine.frame();
-            panel.latencyMs = static_cast<float>((presentNs - frame.audioWallNs) / 1e6);
-            if (stats.is_open())
-                stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
-                      << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
-                      << frame.generatorMs << ',' << frame.seq << ',' << frame.width << ','
-                      << (frame.midiWallNs ? seconds(frame.midiWallNs) : -1.0) << '\n';
         }
         if (source->failed() && !announcedFailure) {
             // The picture keeps going (features fall back to rest) and the panel says why.
@@ -426,15 +545,15 @@ int runLive(const LiveOptions& options) {
             announcedEnd = true;
         }
         if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
-        if (presentNs - loopNs < minFrameNs)
-            std::this_thread::sleep_for(
-                std::chrono::nanoseconds(minFrameNs - (presentNs - loopNs)));
+        const std::int64_t busyNs = nowNs() - loopNs;
+        if (busyNs < minFrameNs)
+            std::this_thread::sleep_for(std::chrono::nanoseconds(minFrameNs - busyNs));
     }
 
     engine.stop();
     source->stop();
     if (!options.paramsFile.empty()) {
-        if (!paramsError.empty()) {
+        if (!performance.paramsError.empty()) {
             spdlog::warn("{}: not written (it could not be read at start)", options.paramsFile);
         } else {
             // The values the control thread ended with (MIDI and panel moves included).
@@ -460,6 +579,13 @@ int runLive(const LiveOptions& options) {
         "{} screenshots, {} audio overruns, {} model switches",
         elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed, shots,
         source->overruns(), s.modelSwitches.load());
+    spdlog::info("output: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms",
+                 stage->outputPresents(), outputPacing.quantileMs(0.5),
+                 outputPacing.quantileMs(0.99));
+    if (stage->twoWindows())
+        spdlog::info("control: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms",
+                     stage->controlPresents(), controlPacing.quantileMs(0.5),
+                     controlPacing.quantileMs(0.99));
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <vector>
 
 #include "commands.hpp"
@@ -38,10 +39,38 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
         ->check(CLI::IsMember({"free", "beat", "bar"}));
     app.add_option("--transition", o.transition, "keyframe transition: linear or exp")
         ->check(CLI::IsMember({"linear", "exp"}));
-    app.add_option("--output-monitor", o.outputMonitor, "fullscreen on this monitor index");
-    app.add_flag("--fullscreen", o.fullscreen, "start fullscreen (F toggles)");
-    app.add_option("--size", o.width, "window width")->check(CLI::Range(64, 16384));
-    app.add_option("--height", o.height, "window height")->check(CLI::Range(64, 16384));
+    app.add_option("--output-monitor", o.outputMonitor,
+                   "the output fullscreen on this monitor (autolume devices lists them; "
+                   "default: the second monitor when there are two)")
+        ->group("Stage");
+    app.add_flag("--fullscreen", o.fullscreen, "start the output fullscreen (F toggles)")
+        ->group("Stage");
+    app.add_option("--windows", o.windows,
+                   "auto (output and control windows with two monitors), 1 (one window, the "
+                   "panel as an overlay, Tab hides it) or 2")
+        ->check(CLI::IsMember({"auto", "1", "2"}))
+        ->group("Stage");
+    app.add_option("--fit", o.fit,
+                   "how the picture fills the output: fill (crop), fit "
+                   "(letterbox), stretch or tile (mirrored)")
+        ->check(CLI::IsMember({"fill", "fit", "stretch", "tile"}))
+        ->group("Stage");
+    app.add_option_function<std::string>(
+           "--output-size",
+           [&o](const std::string& size) {
+               if (std::sscanf(size.c_str(), "%dx%d", &o.canvasWidth, &o.canvasHeight) != 2 ||
+                   o.canvasWidth < 16 || o.canvasHeight < 16 || o.canvasWidth > 16384 ||
+                   o.canvasHeight > 16384)
+                   throw CLI::ValidationError("--output-size",
+                                              "'" + size + "' is not WxH (e.g. 1920x1080)");
+           },
+           "output resolution WxH, independent of the model's (default: the window's)")
+        ->group("Stage");
+    app.add_option("--post-dir", o.postDir,
+                   "folder of user post stages (*.frag, hot reloaded; default shaders/post/user)")
+        ->group("Stage");
+    app.add_option("--size", o.width, "output window width")->check(CLI::Range(64, 16384));
+    app.add_option("--height", o.height, "output window height")->check(CLI::Range(64, 16384));
     app.add_option("--seed", o.seed, "seed of the latent walk");
     app.add_option("--threads", o.threads, "CPU inference threads (0: automatic)")
         ->check(CLI::Range(0, 256));
@@ -55,7 +84,8 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--screenshot-interval", o.screenshotIntervalSec, "seconds between screenshots")
         ->check(CLI::PositiveNumber);
     app.add_option("--stats", o.statsFile, "write per-frame timings (CSV) to this file");
-    app.add_option("--shader-dir", o.shaderDir, "folder with frame.vert and frame.frag");
+    app.add_option("--shader-dir", o.shaderDir,
+                   "shader folder (post/ holds the post chain's stages)");
     app.add_option("--switch-model-after", o.modelSwitches,
                    "SEC PATH: load model PATH in the background SEC seconds after start and "
                    "switch to it (repeatable)")

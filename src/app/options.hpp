@@ -22,9 +22,14 @@ struct LiveOptions {
     std::string keyframes;    // seeds and preset slots: "3,7,p2"
     std::string keyframeTiming = "free";
     std::string transition = "linear";
-    int outputMonitor = -1;  // >= 0: fullscreen on that monitor
+    int outputMonitor = -1;  // >= 0: fullscreen on that monitor; -1: automatic
     bool fullscreen = false;
-    int width = 1280;
+    std::string windows = "auto";  // auto: two with two monitors; 1: one with the panel; 2
+    std::string fit = "fill";      // fit, fill, stretch, tile
+    int canvasWidth = 0;           // output resolution; 0: the output window's
+    int canvasHeight = 0;
+    std::string postDir;  // user post stages (GLSL); empty: shaders/post/user
+    int width = 1280;     // the output's windowed size
     int height = 720;
     double durationSec = 0.0;  // > 0: quit after this many seconds (tests, installations)
     std::string screenshotDir;
