@@ -43,7 +43,11 @@ ControllerParams registerControllerParams(ParameterRegistry& r, const LatentShap
     const auto convLayers = static_cast<float>(std::max(s.numLayers, 1));
     ControllerParams p;
     p.walkWeight = add("walk.weight", 0, 1, 1, 0.2f, "weight of the random walk");
-    p.walkBaseSpeed = add("walk.base_speed", 0, 1, 0, 0.2f, "rad/s even in silence");
+    // A gentle idle drift: a frozen picture looks like a crash on stage. 0.05 rad/s moves the
+    // latents about a tenth as fast as music does and turns one look into another in some
+    // 20 s (docs/BENCHMARKS.md, "Idle drift"); 0 makes silence stand still.
+    p.walkBaseSpeed = add("walk.base_speed", 0, 1, 0.05f, 0.2f,
+                          "rad/s even in silence (idle drift; 0: silence stands still)");
     p.walkLevelSpeed = add("walk.level_speed", 0, 3, 0.5f, 0.2f, "rad/s at full level");
     p.walkChangeSpeed = add("walk.change_speed", 0, 10, 3, 0.2f, "rad/s per unit of level rise");
     p.walkOnsetKick = add("walk.onset_kick", 0, 1, 0.12f, 0.0f, "rad jumped on an onset");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `autolume analyze AUDIO -m MODEL --fps 30 --latents latents.npy` on sox-made music whose truth
 # is known: the array has one [num_ws, w_dim] float32 entry per video frame; the same audio and
-# seed give the same bytes; loud passages move more than quiet ones and silence moves nothing;
+# seed give the same bytes; loud passages move more than quiet ones and, with the idle drift at 0,
+# silence moves nothing; with the default drift silence moves slowly but never stops;
 # in chroma mode a chord that returns brings the latents back; truncation from a parameter file
 # is exactly w_avg + psi (w - w_avg); errors name what is at fault.
 set -uo pipefail
@@ -23,15 +24,19 @@ sox -D -n -r 48000 -c 1 -b 16 chords.wav synth 2 sine C4 sine E4 sine G4 remix -
 cat >chroma.json <<'JSON'
 {"walk.weight": {"value": 0}, "chroma.weight": {"value": 1}}
 JSON
+cat >still.json <<'JSON'
+{"walk.base_speed": {"value": 0}}
+JSON
 cat >trunc.json <<'JSON'
-{"truncation": {"value": 0.5}}
+{"walk.base_speed": {"value": 0}, "truncation": {"value": 0.5}}
 JSON
 echo '{"truncation": {"value": "high"}}' >wrong_type.json
 echo '{"truncation": ' >broken.json
 
-check dynamics 0 "330 frames at 30 fps" -- "$autolume" analyze dynamics.wav -m "$model" --fps 30 --latents a.npy
-check again 0 "frames" -- "$autolume" analyze dynamics.wav -m "$model" --fps 30 --latents b.npy
-check seed 0 "frames" -- "$autolume" analyze dynamics.wav -m "$model" --seed 5 --latents seed5.npy
+check dynamics 0 "330 frames at 30 fps" -- "$autolume" analyze dynamics.wav -m "$model" --fps 30 --params still.json --latents a.npy
+check again 0 "frames" -- "$autolume" analyze dynamics.wav -m "$model" --fps 30 --params still.json --latents b.npy
+check seed 0 "frames" -- "$autolume" analyze dynamics.wav -m "$model" --seed 5 --params still.json --latents seed5.npy
+check drift 0 "330 frames" -- "$autolume" analyze dynamics.wav -m "$model" --fps 30 --latents drift.npy
 check truncated 0 "frames" -- "$autolume" analyze dynamics.wav -m "$model" --params trunc.json --latents half.npy
 check chroma 0 "180 frames" -- "$autolume" analyze chords.wav -m "$model" --params chroma.json --latents chroma.npy
 check csv_and_latents 0 "hops" -- "$autolume" analyze chords.wav -m "$model" -o chords.csv --fps 10 --latents fps10.npy
@@ -63,7 +68,19 @@ print(f"motion per frame: loud {loud:.4f}, quiet {quiet:.4f}, silence max {silen
 if not loud > 1.5 * quiet:
     bad(f"loud passage moves {loud:.4f} per frame, quiet {quiet:.4f}: not clearly more")
 if silent > 1e-6:
-    bad(f"silence moves the latents ({silent})")
+    bad(f"with walk.base_speed 0, silence moves the latents ({silent})")
+
+# The default idle drift (walk.base_speed 0.05 rad/s): in silence every frame moves a little,
+# and music moves many times more (about 14x here).
+d = np.load("drift.npy")
+dstep = np.linalg.norm(np.diff(d, axis=0).reshape(len(d) - 1, -1), axis=1)
+dloud, dsilent = dstep[15:119].mean(), dstep[270:]
+print(f"idle drift per frame: silence min {dsilent.min():.4f} max {dsilent.max():.4f}, "
+      f"loud {dloud:.4f}")
+if not dsilent.min() > 0.01:
+    bad(f"the idle drift is gone: a silent frame moved {dsilent.min():.2e}")
+if not dloud > 5 * dsilent.max():
+    bad(f"silence drifts {dsilent.max():.4f} per frame, too close to loud music ({dloud:.4f})")
 
 # Truncation: half = avg + 0.5 (a - avg)  =>  a - 2 half = -avg, the same for every frame and row.
 half = np.load("half.npy")

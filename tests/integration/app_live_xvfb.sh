@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole app in a real window under Xvfb, on a real audio file: 4 s of chords and clicks,
 # then 4 s of silence. Checks the screenshots: not blank; the picture moves while the music
-# plays; it stands still in the silence; and per-frame stats were written.
+# plays; it stands still in the silence (with the idle drift set to 0); and per-frame stats
+# were written.
 set -euo pipefail
 out=${1:?output dir}
 autolume=${AUTOLUME:?path of the autolume binary}
@@ -12,10 +13,11 @@ sox -D -n -r 48000 -c 1 -b 16 chords.wav \
     synth 2 sine C4 sine E4 sine G4 remix - gain -n -9 : synth 2 sine A3 sine C4 sine E4 remix - gain -n -9
 sox -D -m clicks.wav chords.wav music.wav
 sox -D music.wav song.wav pad 0 4
+echo '{"walk.base_speed": {"value": 0}}' >still.json
 
 timeout 120 xvfb-run -a -s "-screen 0 1280x720x24" "$autolume" --audio-file song.wav \
     --duration 11 --size 640 --height 360 --screenshot-dir shots --screenshot-interval 0.25 \
-    --stats stats.csv 2>&1 | tee app.log
+    --stats stats.csv --params still.json 2>&1 | tee app.log
 grep -q "audio source: file 'song.wav'" app.log || { echo "FAIL: the app did not say its source"; exit 1; }
 
 fail=0

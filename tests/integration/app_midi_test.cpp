@@ -275,6 +275,7 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
                "0", "120"},
               m_dir / "sox.log");
     ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
+    std::ofstream(params) << R"({"walk.base_speed": {"value": 0}})";  // no idle drift
     Child app(
         {AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
          "--presets", presets.string(), "--params", params.string(), "--threads", "1", "--duration",

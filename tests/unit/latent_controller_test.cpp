@@ -63,6 +63,7 @@ TEST(LatentController, DeterministicForASeedAndAudio) {
 
 TEST(LatentController, SilenceStandsStillInEveryMode) {
     Rig r;
+    r.set("walk.base_speed", 0.0f);  // no idle drift
     r.controller.setKeyframes(keyframes(3, 6 * 32));
     r.controller.setKeyframeTiming(KeyframeTiming::Free);
     for (const char* mode : {"chroma.weight", "loop.weight", "keyframes.mix", "layers.routing"})
@@ -74,6 +75,29 @@ TEST(LatentController, SilenceStandsStillInEveryMode) {
     for (int i = 0; i < 500; ++i) r.step(silence);
     EXPECT_LT(distance(z.data(), r.frame.z.data(), z.size()), 1e-3);
     EXPECT_LT(distance(target.data(), r.frame.wTarget.data(), target.size()), 1e-3);
+}
+
+// The default idle drift: silence moves the latents, slowly (walk.base_speed rad/s along the
+// sphere), and music moves them many times faster.
+TEST(LatentController, SilenceDriftsGentlyByDefault) {
+    auto motion = [](bool playing) {
+        Rig r;
+        for (int i = 0; i < 100; ++i) r.step(ControlInput{});  // past the parameter smoothing
+        auto last = r.z();
+        double moved = 0.0;
+        for (int i = 0; i < 400; ++i) {
+            r.step(playing ? music(i, 0.5f) : ControlInput{});
+            moved += distance(last.data(), r.frame.z.data(), last.size());
+            last = r.z();
+        }
+        return moved / (400 * kHop);  // z units per second
+    };
+    const double silent = motion(false), playing = motion(true);
+    // Both z groups (64 values, radius 8, the same without routing) turn at walk.base_speed:
+    // sqrt(2) * 8 * 0.05 z units per second.
+    const double expected = std::sqrt(2.0) * 8.0 * 0.05;
+    EXPECT_NEAR(silent, expected, 0.1 * expected);
+    EXPECT_GT(playing, 5.0 * silent);
 }
 
 TEST(LatentController, LouderPassagesMoveMore) {
@@ -197,6 +221,7 @@ TEST(LatentController, LoopsCloseAfterTheirLength) {
 
 TEST(LatentController, LayerRoutingSendsPercussionToTheFineLayers) {
     Rig r;
+    r.set("walk.base_speed", 0.0f);  // only the music moves the walks
     r.set("layers.routing", 1.0f);
     r.set("layers.split", 3.0f);
     r.step(ControlInput{});
