@@ -1,25 +1,20 @@
 #version 330 core
-// Hue rotation (turns), saturation, contrast about mid grey, brightness.
+// Colour: hue turned about the grey axis, saturation about Rec. 709 luma, contrast about mid
+// grey, brightness added. The identity at hue 0, saturation 1, contrast 1, brightness 0.
 uniform sampler2D uFrame;
-uniform float uHue;
+uniform float uHue;  // radians
 uniform float uSaturation;
 uniform float uContrast;
 uniform float uBrightness;
-in vec2 vUv;
 out vec4 outColor;
 
-vec3 hueRotate(vec3 c, float turns) {
-    // Rodrigues rotation about the grey axis.
-    float a = turns * 6.2831853;
-    vec3 k = vec3(0.57735);
-    return c * cos(a) + cross(k, c) * sin(a) + k * dot(k, c) * (1.0 - cos(a));
-}
-
 void main() {
-    vec3 c = texture(uFrame, vUv).rgb;
-    c = hueRotate(c, uHue);
-    float grey = dot(c, vec3(0.2126, 0.7152, 0.0722));
-    c = mix(vec3(grey), c, uSaturation);
+    vec3 c = texelFetch(uFrame, ivec2(gl_FragCoord.xy), 0).rgb;
+    const vec3 grey = vec3(0.57735027);
+    float cs = cos(uHue), sn = sin(uHue);
+    c = c * cs + cross(grey, c) * sn + grey * dot(grey, c) * (1.0 - cs);
+    float luma = dot(c, vec3(0.2126, 0.7152, 0.0722));
+    c = mix(vec3(luma), c, uSaturation);
     c = (c - 0.5) * uContrast + 0.5 + uBrightness;
     outColor = vec4(clamp(c, 0.0, 1.0), 1.0);
 }

@@ -1,22 +1,25 @@
 #version 330 core
-// Zoom feedback and trails: the last output, zoomed and rotated about the centre, mixed in.
-uniform sampler2D uFrame;
-uniform sampler2D uHistory;
-uniform float uZoomAmount;  // weight of the zoomed history
-uniform float uZoomScale;   // > 1 zooms in
-uniform float uZoomRotate;  // radians per frame
-uniform float uTrails;      // weight of the plain history
+// Trails and zoom feedback: the picture mixed with this stage's own last output, plain
+// (trails) and zoomed and rotated about the centre (tunnels). Its output is the next history.
+uniform sampler2D uFrame;    // this frame, from the stage before
+uniform sampler2D uHistory;  // this stage's last output (linear filter, clamp to edge)
+uniform float uTrails;       // weight of the last output
+uniform float uZoomAmount;   // weight of the zoomed last output
+uniform float uZoomScale;    // > 1 zooms in
+uniform float uZoomRotate;   // radians per frame
+uniform vec2 uResolution;
 in vec2 vUv;
 out vec4 outColor;
 
 void main() {
-    vec3 c = texture(uFrame, vUv).rgb;
-    vec2 p = vUv - 0.5;
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec3 c = texelFetch(uFrame, p, 0).rgb;
+    vec3 last = texelFetch(uHistory, p, 0).rgb;
+    vec2 d = (vUv - 0.5) * uResolution;  // pixels from the centre: rotation keeps the aspect
     float cs = cos(uZoomRotate), sn = sin(uZoomRotate);
-    p = mat2(cs, -sn, sn, cs) * p / max(uZoomScale, 0.01);
-    vec3 zoomed = texture(uHistory, p + 0.5).rgb;
-    vec3 history = texture(uHistory, vUv).rgb;
-    c = max(c, mix(c, zoomed, uZoomAmount));
-    c = mix(c, history, uTrails);
+    d = mat2(cs, sn, -sn, cs) * d / uZoomScale;
+    vec3 zoomed = texture(uHistory, d / uResolution + 0.5).rgb;
+    c = mix(c, last, uTrails);
+    c = mix(c, zoomed, uZoomAmount);
     outColor = vec4(c, 1.0);
 }

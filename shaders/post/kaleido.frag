@@ -1,20 +1,21 @@
 #version 330 core
-// Kaleidoscope: the angle around the centre folded into `uSegments` mirrored wedges.
+// Mirror / kaleidoscope: the angle about the centre folded into one wedge of 2 pi / segments,
+// mirrored inside it (1 segment: a mirror). Outside the picture the source repeats mirrored.
 uniform sampler2D uFrame;
-uniform float uSegments;
-uniform float uRotate;
+uniform float uSegments;  // >= 1, whole
+uniform float uRotate;    // radians
+uniform vec2 uResolution;
 in vec2 vUv;
 out vec4 outColor;
 
-const float PI = 3.14159265;
-
 void main() {
-    vec2 size = vec2(textureSize(uFrame, 0));
-    vec2 p = (vUv - 0.5) * vec2(size.x / size.y, 1.0);
-    float r = length(p);
-    float wedge = 2.0 * PI / max(floor(uSegments), 1.0);
-    float a = mod(atan(p.y, p.x) + uRotate, wedge);
-    a = abs(a - wedge * 0.5);
-    vec2 q = vec2(cos(a), sin(a)) * r / vec2(size.x / size.y, 1.0) + 0.5;
-    outColor = vec4(texture(uFrame, clamp(q, 0.0, 1.0)).rgb, 1.0);
+    vec2 d = (vUv - 0.5) * uResolution;
+    float r = length(d);
+    float wedge = 6.28318530718 / uSegments;
+    float a = mod(atan(d.y, d.x) - uRotate, wedge);
+    a = min(a, wedge - a) + uRotate;
+    vec2 uv = r * vec2(cos(a), sin(a)) / uResolution + 0.5;
+    vec2 m = mod(uv, 2.0);
+    uv = min(m, 2.0 - m);
+    outColor = vec4(texture(uFrame, uv).rgb, 1.0);
 }

@@ -1,6 +1,6 @@
 #version 330 core
-// Full-screen quad from gl_VertexID (no vertex buffer). vUv (0,0) is the bottom-left texel
-// corner of the target.
+// Full-target quad from gl_VertexID (no vertex buffer), drawn as a 4-vertex triangle strip.
+// vUv (0,0) is the target's bottom-left corner, (1,1) its top-right one.
 out vec2 vUv;
 
 void main() {

@@ -1,16 +1,22 @@
 #version 330 core
-// Unsharp mask: the picture plus `uAmount` times its difference from a 3x3 blur.
-uniform sampler2D uFrame;
+// Unsharp mask at the frame's own resolution, before the upscale: c + amount * (c - blur),
+// blur a 3x3 binomial kernel clamped to the edge (a flat picture stays exactly flat).
+uniform sampler2D uSource;
 uniform float uAmount;
-in vec2 vUv;
 out vec4 outColor;
 
+vec3 at(ivec2 p, ivec2 size) {
+    return texelFetch(uSource, clamp(p, ivec2(0), size - 1), 0).rgb;
+}
+
 void main() {
-    vec2 px = 1.0 / vec2(textureSize(uFrame, 0));
-    vec3 c = texture(uFrame, vUv).rgb;
-    vec3 blur = vec3(0.0);
-    for (int y = -1; y <= 1; ++y)
-        for (int x = -1; x <= 1; ++x) blur += texture(uFrame, vUv + vec2(x, y) * px).rgb;
-    blur /= 9.0;
+    ivec2 size = textureSize(uSource, 0);
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec3 c = at(p, size);
+    vec3 edges = at(p + ivec2(1, 0), size) + at(p - ivec2(1, 0), size) +
+                 at(p + ivec2(0, 1), size) + at(p - ivec2(0, 1), size);
+    vec3 corners = at(p + ivec2(1, 1), size) + at(p + ivec2(-1, 1), size) +
+                   at(p + ivec2(1, -1), size) + at(p + ivec2(-1, -1), size);
+    vec3 blur = (4.0 * c + 2.0 * edges + corners) / 16.0;
     outColor = vec4(clamp(c + uAmount * (c - blur), 0.0, 1.0), 1.0);
 }
