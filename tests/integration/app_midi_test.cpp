@@ -275,7 +275,10 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
                "0", "120"},
               m_dir / "sox.log");
     ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
-    std::ofstream(params) << R"({"walk.base_speed": {"value": 0}})";  // no idle drift
+    // No idle drift, and no post stage with a memory or an envelope (trails, flash): in silence
+    // the picture on screen changes only when MIDI changes it.
+    std::ofstream(params) << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
+                                 "post.flash.amount": {"value": 0}})";
     Child app(
         {AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
          "--presets", presets.string(), "--params", params.string(), "--threads", "1", "--duration",

@@ -52,7 +52,8 @@ expect key_m "output: fullscreen on 0 (DUMMY0); control: window on 0 (DUMMY0) (o
 xdotool windowfocus "$output"; xdotool keydown m sleep 0.001 keyup m
 expect key_m_back "key M: next monitor" 10
 sleep 1
-grep -c "output: fullscreen on 1 (DUMMY1)" app.log | grep -q 2 && echo "ok   M again: back on 1" ||
+n=$(grep -c "output: fullscreen on 1 (DUMMY1)" app.log)
+((n >= 2)) && echo "ok   M again: back on 1 ($n placements there)" ||
     { echo "FAIL: M did not bring the output back to 1"; fail=1; }
 
 xserver_unplug 1 || fail=1
