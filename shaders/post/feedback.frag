@@ -5,8 +5,7 @@ uniform sampler2D uFrame;    // this frame, from the stage before
 uniform sampler2D uHistory;  // this stage's last output (linear filter, clamp to edge)
 uniform float uTrails;       // weight of the last output
 uniform float uZoomAmount;   // weight of the zoomed last output
-uniform float uZoomScale;    // > 1 zooms in
-uniform float uZoomRotate;   // radians per frame
+uniform mat2 uZoom;          // rotation / scale per frame (the CPU folds them)
 uniform vec2 uResolution;
 in vec2 vUv;
 out vec4 outColor;
@@ -15,11 +14,11 @@ void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
     vec3 c = texelFetch(uFrame, p, 0).rgb;
     vec3 last = texelFetch(uHistory, p, 0).rgb;
-    vec2 d = (vUv - 0.5) * uResolution;  // pixels from the centre: rotation keeps the aspect
-    float cs = cos(uZoomRotate), sn = sin(uZoomRotate);
-    d = mat2(cs, sn, -sn, cs) * d / uZoomScale;
-    vec3 zoomed = texture(uHistory, d / uResolution + 0.5).rgb;
     c = mix(c, last, uTrails);
-    c = mix(c, zoomed, uZoomAmount);
+    if (uZoomAmount > 0.0) {
+        vec2 d = (vUv - 0.5) * uResolution;  // pixels from the centre: rotation keeps the aspect
+        vec3 zoomed = texture(uHistory, uZoom * d / uResolution + 0.5).rgb;
+        c = mix(c, zoomed, uZoomAmount);
+    }
     outColor = vec4(c, 1.0);
 }

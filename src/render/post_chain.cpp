@@ -60,8 +60,8 @@ constexpr std::array<PostParam, kParamCount> kParams = {{
 constexpr float kRadiansPerDegree = std::numbers::pi_v<float> / 180.0f;
 
 enum Builtin : int { kUpscale, kFeedback, kKaleido, kColor, kFlashStage, kBuiltinCount };
-constexpr std::array<const char*, kBuiltinCount> kBuiltinNames = {"upscale", "feedback",
-                                                                  "kaleido", "color", "flash"};
+constexpr std::array<const char*, kBuiltinCount> kBuiltinNames = {"upscale", "feedback", "kaleido",
+                                                                  "color", "flash"};
 
 // An RGBA8 texture with its framebuffer.
 struct Target {
@@ -226,9 +226,97 @@ std::array<AxisMap, 2> fitMapping(FitMode fit, int srcW, int srcH, int outW, int
             AxisMap{scaleY, 0.5f * (static_cast<float>(outH) - srcH * scaleY)}};
 }
 
+// Rotation by `degrees` about the grey axis (Rodrigues), column-major for glUniformMatrix3fv.
+std::array<float, 9> hueRotation(float degrees) {
+    const double a = degrees * std::numbers::pi / 180.0, c = std::cos(a), s = std::sin(a);
+    const double k = 1.0 / std::sqrt(3.0), t = (1.0 - c) / 3.0;
+    // R = c I + s [k]x + (1 - c) k k^T with k = (1, 1, 1) / sqrt(3)
+    const double d = c + t, p = t + s * k, m = t - s * k;
+    return {static_cast<float>(d), static_cast<float>(p), static_cast<float>(m),
+            static_cast<float>(m), static_cast<float>(d), static_cast<float>(p),
+            static_cast<float>(p), static_cast<float>(m), static_cast<float>(d)};
+}
+
 int modeOf(FitMode fit) {
     return fit == FitMode::Fit ? 1 : fit == FitMode::Tile ? 2 : 0;
 }
+
+// Lanczos-3 taps along one axis, as a texture that upscale.frag reads: row g (the target
+// pixel along the axis, in GL order) holds pairs (source index, weight). Target pixel centre
+// t maps to source coordinate u = (t - offset) / scale, source texel i's centre being i + 0.5.
+// Built in double precision once per mapping; at 1:1 the weights are exactly 1 and ~0.
+class LanczosTable {
+  public:
+    LanczosTable() = default;
+    LanczosTable(const LanczosTable&) = delete;
+    LanczosTable& operator=(const LanczosTable&) = delete;
+    ~LanczosTable() {
+        if (m_texture) glDeleteTextures(1, &m_texture);
+    }
+    // Returns the number of pairs per row; rebuilds only when the mapping changed.
+    int update(int targetSize, int sourceSize, AxisMap map, int mode, bool flip) {
+        const Key key{targetSize, sourceSize, map.scale, map.offset, mode, flip};
+        if (m_texture && key == m_key) return m_pairs;
+        m_key = key;
+        build(key);
+        return m_pairs;
+    }
+    unsigned texture() const { return m_texture; }
+
+  private:
+    struct Key {
+        int target = 0, source = 0;
+        float scale = 0, offset = 0;
+        int mode = 0;
+        bool flip = false;
+        bool operator==(const Key&) const = default;
+    };
+    static double lanczos3(double x) {
+        constexpr double kPi = std::numbers::pi;
+        if (std::abs(x) < 1e-9) return 1.0;
+        if (std::abs(x) >= 3.0) return 0.0;
+        return 3.0 * std::sin(kPi * x) * std::sin(kPi * x / 3.0) / (kPi * kPi * x * x);
+    }
+    static int tap(int i, int n, int mode) {
+        if (mode != 2) return std::clamp(i, 0, n - 1);
+        int m = i % (2 * n);
+        if (m < 0) m += 2 * n;
+        return m < n ? m : 2 * n - 1 - m;
+    }
+    void build(const Key& k) {
+        // Shrinking widens the kernel (no aliasing), up to 32x.
+        const double f = std::clamp(static_cast<double>(k.scale), 1.0 / 32.0, 1.0);
+        const double radius = 3.0 / f;
+        // floor(x + r) - floor(x - r) <= ceil(2 r) taps have non-zero weight; pairs: even.
+        const int taps = (static_cast<int>(std::ceil(2.0 * radius - 1e-9)) + 1) / 2 * 2;
+        m_pairs = taps / 2;
+        std::vector<float> data(static_cast<std::size_t>(k.target) * taps * 2, 0.0f);
+        std::vector<double> weights(taps);
+        for (int g = 0; g < k.target; ++g) {
+            const double t = k.flip ? k.target - (g + 0.5) : g + 0.5;
+            const double u = (t - k.offset) / k.scale;
+            if (k.mode == 1 && (u < 0.0 || u >= k.source)) continue;  // letterbox: black
+            const int first = static_cast<int>(std::floor(u - 0.5 - radius)) + 1;
+            double sum = 0.0;
+            for (int j = 0; j < taps; ++j) sum += weights[j] = lanczos3((first + j + 0.5 - u) * f);
+            float* row = &data[static_cast<std::size_t>(g) * taps * 2];
+            for (int j = 0; j < taps; ++j) {
+                row[2 * j] = static_cast<float>(tap(first + j, k.source, k.mode));
+                row[2 * j + 1] = static_cast<float>(weights[j] / sum);
+            }
+        }
+        if (!m_texture) glGenTextures(1, &m_texture);
+        glBindTexture(GL_TEXTURE_2D, m_texture);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA32F, m_pairs, k.target, 0, GL_RGBA, GL_FLOAT,
+                     data.data());
+    }
+    Key m_key;
+    unsigned m_texture = 0;
+    int m_pairs = 0;
+};
 
 }  // namespace
 
@@ -261,9 +349,10 @@ struct PostChain::Impl {
     fs::path userDir;
     GLFWwindow* context = nullptr;  // current at construction: owns the vertex array
     unsigned vertexArray = 0;
-    unsigned frame = 0;  // the generated frame, rows top-down
-    Target sharpened;    // frame size
-    Target across;       // output width x frame height: the upscale's first pass
+    unsigned frame = 0;                  // the generated frame, rows top-down
+    Target sharpened;                    // frame size
+    Target across;                       // output width x frame height: the upscale's first pass
+    std::array<LanczosTable, 2> tables;  // x, y
     std::array<Target, 2> ping;
     std::array<Target, 2> history;  // the feedback stage's outputs, this frame's and last
     int historyLast = 0;
@@ -303,7 +392,8 @@ struct PostChain::Impl {
 
     // Each stage reads the last stage's result and returns the target holding its own.
     const Target& runUpscale(int frameW, int frameH, FitMode fit, const Target& out);
-    void lanczosAxis(unsigned source, int axis, AxisMap map, int mode, const Target& out);
+    void lanczosAxis(unsigned source, int sourceSize, int axis, AxisMap map, int mode,
+                     const Target& out);
     const Target& runBilinear(int frameW, int frameH, FitMode fit, const Target& out);
     const Target& runFeedback(const Target& source);
     const Target& runKaleido(const Target& source, const Target& out);
@@ -321,8 +411,7 @@ struct PostChain::Impl {
     }
 };
 
-const Target& PostChain::Impl::runUpscale(int frameW, int frameH, FitMode fit,
-                                          const Target& out) {
+const Target& PostChain::Impl::runUpscale(int frameW, int frameH, FitMode fit, const Target& out) {
     unsigned source = frame;
     if (!neutral(kSharpen)) {
         sharpened.resize(frameW, frameH);
@@ -335,26 +424,26 @@ const Target& PostChain::Impl::runUpscale(int frameW, int frameH, FitMode fit,
     const std::array<AxisMap, 2> map = fitMapping(fit, frameW, frameH, out.width, out.height);
     across.resize(out.width, frameH);
     glUseProgram(upscale->id());
-    lanczosAxis(source, 0, map[0], modeOf(fit), across);
-    lanczosAxis(across.texture, 1, map[1], modeOf(fit), out);
+    lanczosAxis(source, frameW, 0, map[0], modeOf(fit), across);
+    lanczosAxis(across.texture, frameH, 1, map[1], modeOf(fit), out);
     return out;
 }
 
-void PostChain::Impl::lanczosAxis(unsigned source, int axis, AxisMap map, int mode,
+void PostChain::Impl::lanczosAxis(unsigned source, int sourceSize, int axis, AxisMap map, int mode,
                                   const Target& out) {
+    // The frame's rows run top-down, GL's bottom-up: the y table flips.
+    const int pairs =
+        tables[axis].update(axis == 0 ? out.width : out.height, sourceSize, map, mode, axis == 1);
     const ShaderProgram& s = *upscale;
     bindSource(0, source, s, "uSource");
+    bindSource(1, tables[axis].texture(), s, "uTable");
     glUniform1i(s.uniform("uAxis"), axis);
-    glUniform1f(s.uniform("uScale"), map.scale);
-    glUniform1f(s.uniform("uOffset"), map.offset);
-    glUniform1i(s.uniform("uMode"), mode);
-    glUniform1i(s.uniform("uFlip"), axis);  // the frame's rows run top-down, GL's bottom-up
-    glUniform1f(s.uniform("uTargetSize"), static_cast<float>(axis == 0 ? out.width : out.height));
+    glUniform1i(s.uniform("uPairs"), pairs);
     draw(out);
+    glActiveTexture(GL_TEXTURE0);
 }
 
-const Target& PostChain::Impl::runBilinear(int frameW, int frameH, FitMode fit,
-                                           const Target& out) {
+const Target& PostChain::Impl::runBilinear(int frameW, int frameH, FitMode fit, const Target& out) {
     const std::array<AxisMap, 2> map = fitMapping(fit, frameW, frameH, out.width, out.height);
     const ShaderProgram& s = *bilinear;
     glUseProgram(s.id());
@@ -383,8 +472,10 @@ const Target& PostChain::Impl::runFeedback(const Target& source) {
     bindSource(1, last.texture, s, "uHistory");
     glUniform1f(s.uniform("uTrails"), p(kTrails));
     glUniform1f(s.uniform("uZoomAmount"), p(kZoomAmount));
-    glUniform1f(s.uniform("uZoomScale"), p(kZoomScale));
-    glUniform1f(s.uniform("uZoomRotate"), p(kZoomRotate) * kRadiansPerDegree);
+    const float angle = p(kZoomRotate) * kRadiansPerDegree, zoom = p(kZoomScale);
+    const float cs = std::cos(angle) / zoom, sn = std::sin(angle) / zoom;
+    const std::array<float, 4> turn = {cs, sn, -sn, cs};  // column-major
+    glUniformMatrix2fv(s.uniform("uZoom"), 1, GL_FALSE, turn.data());
     glUniform2f(s.uniform("uResolution"), static_cast<float>(next.width),
                 static_cast<float>(next.height));
     draw(next);
@@ -410,7 +501,7 @@ const Target& PostChain::Impl::runColor(const Target& source, const Target& out)
     const ShaderProgram& s = *color;
     glUseProgram(s.id());
     bindSource(0, source.texture, s, "uFrame");
-    glUniform1f(s.uniform("uHue"), p(kHue) * kRadiansPerDegree);
+    glUniformMatrix3fv(s.uniform("uHue"), 1, GL_FALSE, hueRotation(p(kHue)).data());
     glUniform1f(s.uniform("uSaturation"), p(kSaturation));
     glUniform1f(s.uniform("uContrast"), p(kContrast));
     glUniform1f(s.uniform("uBrightness"), p(kBrightness));
@@ -441,11 +532,16 @@ const Target& PostChain::Impl::runUser(const UserStage& stage, const Target& sou
     bindSource(0, source.texture, s, "uFrame");
     glUniform2f(s.uniform("uResolution"), static_cast<float>(out.width),
                 static_cast<float>(out.height));
-    const std::pair<const char*, float> values[] = {
-        {"uTime", in.timeSec},         {"uLevel", in.level},       {"uBass", in.bass},
-        {"uMid", in.mid},              {"uHigh", in.high},         {"uOnset", in.onset},
-        {"uOnsetEnv", in.onsetEnvelope}, {"uBeatEnv", in.beatEnvelope},
-        {"uBeatPhase", in.beatPhase},  {"uBpm", in.bpm}};
+    const std::pair<const char*, float> values[] = {{"uTime", in.timeSec},
+                                                    {"uLevel", in.level},
+                                                    {"uBass", in.bass},
+                                                    {"uMid", in.mid},
+                                                    {"uHigh", in.high},
+                                                    {"uOnset", in.onset},
+                                                    {"uOnsetEnv", in.onsetEnvelope},
+                                                    {"uBeatEnv", in.beatEnvelope},
+                                                    {"uBeatPhase", in.beatPhase},
+                                                    {"uBpm", in.bpm}};
     for (const auto& [name, value] : values) glUniform1f(s.uniform(name), value);
     draw(out);
     return out;
@@ -583,8 +679,8 @@ void PostChain::render(int outWidth, int outHeight, FitMode fit, const PostInput
     if (result != &d.output) {  // the feedback stage was the last: copy its history buffer
         glBindFramebuffer(GL_READ_FRAMEBUFFER, result->framebuffer);
         glBindFramebuffer(GL_DRAW_FRAMEBUFFER, d.output.framebuffer);
-        glBlitFramebuffer(0, 0, outWidth, outHeight, 0, 0, outWidth, outHeight,
-                          GL_COLOR_BUFFER_BIT, GL_NEAREST);
+        glBlitFramebuffer(0, 0, outWidth, outHeight, 0, 0, outWidth, outHeight, GL_COLOR_BUFFER_BIT,
+                          GL_NEAREST);
     }
     glBindVertexArray(0);
 }

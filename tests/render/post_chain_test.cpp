@@ -27,8 +27,9 @@ namespace {
 using Image = std::vector<std::uint8_t>;
 
 // AUTOLUME_POST_SHADERS overrides the built-in shaders (to check that the tests can fail).
-const fs::path kShaders = std::getenv("AUTOLUME_POST_SHADERS") ? std::getenv("AUTOLUME_POST_SHADERS")
-                                                               : AUTOLUME_POST_SHADER_DIR;
+const fs::path kShaders = std::getenv("AUTOLUME_POST_SHADERS")
+                              ? std::getenv("AUTOLUME_POST_SHADERS")
+                              : AUTOLUME_POST_SHADER_DIR;
 
 // RGBA, top row first, from a function of the pixel giving RGB.
 template <typename F>
@@ -89,7 +90,8 @@ int paramIndex(std::string_view name);
 // Every stage neutral but the upscale's sharpening, at its default.
 std::vector<float> upscaleOnly() {
     std::vector<float> v = neutralParams();
-    v[paramIndex("post.upscale.sharpen")] = postParams()[paramIndex("post.upscale.sharpen")].defaultValue;
+    v[paramIndex("post.upscale.sharpen")] =
+        postParams()[paramIndex("post.upscale.sharpen")].defaultValue;
     return v;
 }
 
@@ -170,11 +172,13 @@ class PostChainTest : public ::testing::Test {
 
 TEST(PostParams, NamesRangesDefaultsAndNeutrals) {
     const std::vector<std::string> required = {
-        "post.upscale.sharpen",   "post.zoom_feedback.amount", "post.zoom_feedback.scale",
-        "post.zoom_feedback.rotate", "post.trails.amount",     "post.kaleido.segments",
-        "post.kaleido.rotate",    "post.color.hue",            "post.color.saturation",
-        "post.color.contrast",    "post.color.brightness",     "post.flash.amount",
-        "post.invert.amount",     "post.strobe.amount"};
+        "post.upscale.sharpen",     "post.zoom_feedback.amount",
+        "post.zoom_feedback.scale", "post.zoom_feedback.rotate",
+        "post.trails.amount",       "post.kaleido.segments",
+        "post.kaleido.rotate",      "post.color.hue",
+        "post.color.saturation",    "post.color.contrast",
+        "post.color.brightness",    "post.flash.amount",
+        "post.invert.amount",       "post.strobe.amount"};
     std::vector<std::string> names;
     for (const auto& p : postParams()) {
         names.emplace_back(p.name);
@@ -224,7 +228,7 @@ TEST_F(PostChainTest, NeutralChainIsTheFrameAtOneToOneInEveryFitMode) {
 
 struct StageCase {
     const char* param;
-    float value;                                   // moved to
+    float value;                                      // moved to
     std::vector<std::pair<const char*, float>> also;  // set in both runs (enables the stage)
     PostInput in;
 };
@@ -289,8 +293,7 @@ TEST_F(PostChainTest, DisabledStageIsSkipped) {
     chain.setStageEnabled("color", false);
     chain.setStageEnabled("flash", false);
     const Image frame = pattern();
-    EXPECT_LE(maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, params), rgbOf(frame)),
-              1);
+    EXPECT_LE(maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, params), rgbOf(frame)), 1);
     for (const auto& s : chain.stages())
         EXPECT_EQ(s.enabled, s.name != "color" && s.name != "flash") << s.name;
     chain.setStageEnabled("flash", true);
@@ -348,8 +351,8 @@ TEST_F(PostChainTest, UpscaleHasNoBrightOrDarkEdgeLines) {
         for (int y = 0; y < h; ++y)
             for (int x = 0; x < w; ++x) {
                 const auto p = at(out, w, x, y);
-                worst = std::max({worst, std::abs(p[0] - 90), std::abs(p[1] - 160),
-                                  std::abs(p[2] - 220)});
+                worst = std::max(
+                    {worst, std::abs(p[0] - 90), std::abs(p[1] - 160), std::abs(p[2] - 220)});
             }
         EXPECT_LE(worst, 1) << autolume::render::fitModeName(fit);
     }
@@ -386,8 +389,10 @@ TEST_F(PostChainTest, TexelCentresKeepASymmetricFrameSymmetric) {
         return std::array<int, 3>{dx * 4, dy * 4, ((dx / 8 + dy / 8) % 2) * 200};
     });
     PostChain chain(kShaders, {});
-    for (auto [w, h, fit] : {std::tuple{1920, 1080, FitMode::Fill}, {1280, 720, FitMode::Fit},
-                             {333, 199, FitMode::Stretch}, {160, 160, FitMode::Fill}}) {
+    for (auto [w, h, fit] : {std::tuple{1920, 1080, FitMode::Fill},
+                             {1280, 720, FitMode::Fit},
+                             {333, 199, FitMode::Stretch},
+                             {160, 160, FitMode::Fill}}) {
         const Image out = run(chain, {frame}, 64, 64, w, h, fit, upscaleOnly());
         int worst = 0;
         for (int y = 0; y < h; ++y)
@@ -443,9 +448,8 @@ TEST_F(UserStageTest, BrokenStageIsBypassedWithItsMessageAndAFixIsPickedUp) {
     EXPECT_EQ(error.rfind((dir / "broken.frag").string(), 0), 0u) << error;
     EXPECT_GT(error.size(), (dir / "broken.frag").string().size() + 4) << error;
     EXPECT_EQ(error.find('\n'), std::string::npos);
-    EXPECT_EQ(maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, defaultParams()),
-                      reference),
-              0);
+    EXPECT_EQ(
+        maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, defaultParams()), reference), 0);
 
     writeFile(dir / "broken.frag", kInvert);
     chain.reloadUserStages();
@@ -458,9 +462,8 @@ TEST_F(UserStageTest, BrokenStageIsBypassedWithItsMessageAndAFixIsPickedUp) {
     writeFile(dir / "broken.frag", kBroken);  // broken again: bypassed again
     chain.reloadUserStages();
     EXPECT_NE(chain.stages().back().error, "");
-    EXPECT_EQ(maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, defaultParams()),
-                      reference),
-              0);
+    EXPECT_EQ(
+        maxDiff(run(chain, {frame}, 64, 64, 64, 64, FitMode::Fill, defaultParams()), reference), 0);
 
     fs::remove(dir / "broken.frag");
     chain.reloadUserStages();
@@ -469,8 +472,9 @@ TEST_F(UserStageTest, BrokenStageIsBypassedWithItsMessageAndAFixIsPickedUp) {
 
 TEST_F(UserStageTest, StagesRunInNameOrderAndCanBeSwitchedOff) {
     const fs::path dir = freshDir("order");
-    const std::string head = "#version 330 core\nuniform sampler2D uFrame;\nin vec2 vUv;\n"
-                             "out vec4 outColor;\nvoid main() { vec3 c = texture(uFrame, vUv).rgb; ";
+    const std::string head =
+        "#version 330 core\nuniform sampler2D uFrame;\nin vec2 vUv;\n"
+        "out vec4 outColor;\nvoid main() { vec3 c = texture(uFrame, vUv).rgb; ";
     writeFile(dir / "20_add.frag", head + "outColor = vec4(c + 0.25, 1.0); }\n");
     writeFile(dir / "10_half.frag", head + "outColor = vec4(c * 0.5, 1.0); }\n");
     PostChain chain(kShaders, dir);
@@ -510,8 +514,8 @@ TEST_F(UserStageTest, UniformsReachTheShader) {
     for (const auto& [name, want] : files) {
         SCOPED_TRACE(name);
         for (const auto& [other, unused] : files) chain.setStageEnabled(other, other == name);
-        const Image out = run(chain, {pattern()}, 64, 64, 100, 50, FitMode::Fill,
-                              neutralParams(), in);
+        const Image out =
+            run(chain, {pattern()}, 64, 64, 100, 50, FitMode::Fill, neutralParams(), in);
         for (int c = 0; c < 3; ++c) EXPECT_NEAR(at(out, 100, 50, 25)[c], want[c] * 255.0f, 1.0f);
     }
     for (const auto& s : chain.stages()) EXPECT_EQ(s.error, "") << s.name;
