@@ -397,17 +397,21 @@ struct PostChain::Impl {
     const Target& runBilinear(int frameW, int frameH, FitMode fit, const Target& out);
     const Target& runFeedback(const Target& source);
     const Target& runKaleido(const Target& source, const Target& out);
-    const Target& runColor(const Target& source, const Target& out);
+    const Target& runColor(const Target& source, const PostInput& in, const Target& out);
     const Target& runFlash(const Target& source, const PostInput& in, const Target& out);
     const Target& runUser(const UserStage& stage, const Target& source, const PostInput& in,
                           const Target& out);
     const Target& runBuiltin(int stage, const Target& source, FitMode fit, const PostInput& in,
                              const Target& out, int frameW, int frameH);
     bool flashActive(const PostInput& in) const;
-    std::array<bool, kBuiltinCount> plan(const PostInput& in) const;  // which stages run
+    std::array<bool, kBuiltinCount> plan(const PostInput& in);  // which stages run
+    bool flashInColor = false;  // this frame the colour pass does the flash stage's work
     float flashAmount(const PostInput& in) const { return p(kFlash) * in.onsetEnvelope; }
     float strobeAmount(const PostInput& in) const {
         return in.beatEnvelope > 0.5f ? p(kStrobe) : 0.0f;
+    }
+    float whiteAmount(const PostInput& in) const {
+        return std::min(1.0f, flashAmount(in) + strobeAmount(in));
     }
 };
 
@@ -497,7 +501,8 @@ const Target& PostChain::Impl::runKaleido(const Target& source, const Target& ou
     return out;
 }
 
-const Target& PostChain::Impl::runColor(const Target& source, const Target& out) {
+const Target& PostChain::Impl::runColor(const Target& source, const PostInput& in,
+                                        const Target& out) {
     const ShaderProgram& s = *color;
     glUseProgram(s.id());
     bindSource(0, source.texture, s, "uFrame");
@@ -505,6 +510,8 @@ const Target& PostChain::Impl::runColor(const Target& source, const Target& out)
     glUniform1f(s.uniform("uSaturation"), p(kSaturation));
     glUniform1f(s.uniform("uContrast"), p(kContrast));
     glUniform1f(s.uniform("uBrightness"), p(kBrightness));
+    glUniform1f(s.uniform("uInvert"), flashInColor ? p(kInvert) : 0.0f);
+    glUniform1f(s.uniform("uFlash"), flashInColor ? whiteAmount(in) : 0.0f);
     draw(out);
     return out;
 }
@@ -519,8 +526,7 @@ const Target& PostChain::Impl::runFlash(const Target& source, const PostInput& i
     glUseProgram(s.id());
     bindSource(0, source.texture, s, "uFrame");
     glUniform1f(s.uniform("uInvert"), p(kInvert));
-    glUniform1f(s.uniform("uFlash"), flashAmount(in));
-    glUniform1f(s.uniform("uStrobe"), strobeAmount(in));
+    glUniform1f(s.uniform("uFlash"), whiteAmount(in));
     draw(out);
     return out;
 }
@@ -547,7 +553,7 @@ const Target& PostChain::Impl::runUser(const UserStage& stage, const Target& sou
     return out;
 }
 
-std::array<bool, kBuiltinCount> PostChain::Impl::plan(const PostInput& in) const {
+std::array<bool, kBuiltinCount> PostChain::Impl::plan(const PostInput& in) {
     std::array<bool, kBuiltinCount> runs{};
     runs[kUpscale] = true;  // off: bilinear, timed under the same name
     runs[kFeedback] = enabled[kFeedback] && !(neutral(kTrails) && neutral(kZoomAmount));
@@ -555,6 +561,9 @@ std::array<bool, kBuiltinCount> PostChain::Impl::plan(const PostInput& in) const
     runs[kColor] = enabled[kColor] && !(neutral(kHue) && neutral(kSaturation) &&
                                         neutral(kContrast) && neutral(kBrightness));
     runs[kFlashStage] = enabled[kFlashStage] && flashActive(in);
+    // One full-screen pass fewer on onset frames: the colour pass flashes too.
+    flashInColor = runs[kColor] && runs[kFlashStage];
+    if (flashInColor) runs[kFlashStage] = false;
     return runs;
 }
 
@@ -570,7 +579,7 @@ const Target& PostChain::Impl::runBuiltin(int stage, const Target& source, FitMo
         case kKaleido:
             return runKaleido(source, out);
         case kColor:
-            return runColor(source, out);
+            return runColor(source, in, out);
         default:
             return runFlash(source, in, out);
     }

@@ -301,6 +301,27 @@ TEST_F(PostChainTest, DisabledStageIsSkipped) {
     EXPECT_EQ(at(inverted, 64, 0, 0)[1], 255 - frame[1]);
 }
 
+TEST_F(PostChainTest, FlashInsideTheColourPassMatchesItsOwnPass) {
+    std::vector<float> colour = neutralParams();
+    colour[paramIndex("post.color.saturation")] = 0.4f;
+    colour[paramIndex("post.color.contrast")] = 1.3f;
+    std::vector<float> both = colour;
+    both[paramIndex("post.invert.amount")] = 1.0f;
+    PostChain a(kShaders, {}), b(kShaders, {});
+    const Image frame = pattern();
+    const Image colourOnly = run(a, {frame}, 64, 64, 64, 64, FitMode::Fill, colour);
+    Image inverted = colourOnly;
+    for (auto& v : inverted) v = static_cast<std::uint8_t>(255 - v);
+    EXPECT_LE(maxDiff(run(b, {frame}, 64, 64, 64, 64, FitMode::Fill, both), inverted), 1);
+    both[paramIndex("post.flash.amount")] = 0.5f;  // half way to white on a full onset
+    PostInput onset;
+    onset.onsetEnvelope = 1.0f;
+    const Image flashed = run(b, {frame}, 64, 64, 64, 64, FitMode::Fill, both, onset);
+    Image expected = inverted;
+    for (auto& v : expected) v = static_cast<std::uint8_t>(std::lround(v + 0.5 * (255 - v)));
+    EXPECT_LE(maxDiff(flashed, expected), 1);
+}
+
 TEST_F(PostChainTest, FillCoversTheOutputAndFitLetterboxes) {
     // Smooth and never dark, so that any black pixel is a bar.
     const Image frame = makeFrame(64, 64, [](int x, int y) {
@@ -519,6 +540,18 @@ TEST_F(UserStageTest, UniformsReachTheShader) {
         for (int c = 0; c < 3; ++c) EXPECT_NEAR(at(out, 100, 50, 25)[c], want[c] * 255.0f, 1.0f);
     }
     for (const auto& s : chain.stages()) EXPECT_EQ(s.error, "") << s.name;
+}
+
+TEST_F(UserStageTest, TheShippedExampleCompilesAndDarkensLines) {
+    const fs::path dir = freshDir("example");
+    fs::copy_file(kShaders / "user" / "_scanlines.frag", dir / "scanlines.frag");
+    PostChain chain(kShaders, dir), plain(kShaders, {});
+    ASSERT_EQ(chain.stages().size(), 6u);
+    EXPECT_EQ(chain.stages().back().error, "");
+    const Image frame = pattern();
+    const Image with = run(chain, {frame}, 64, 64, 128, 128, FitMode::Fill, neutralParams());
+    const Image without = run(plain, {frame}, 64, 64, 128, 128, FitMode::Fill, neutralParams());
+    EXPECT_GT(meanDiff(with, without), 4.0);
 }
 
 TEST_F(PostChainTest, DrawOutputIsOneToOneAlsoFromASharedContext) {

@@ -4,7 +4,8 @@
 //   feedback trails and zoom feedback from a history texture (ping-pong);
 //   kaleido  mirror / kaleidoscope wedges;
 //   color    hue, saturation, contrast, brightness;
-//   flash    flash on onsets, invert, strobe on beats;
+//   flash    flash on onsets, invert, strobe on beats (inside the colour pass when that runs
+//            too: one 1080p pass fewer on onset frames; its time is then the colour stage's);
 // then user stages: *.frag files in a folder, hot reloaded, sorted by name ('_' first: off).
 // Each built-in parameter (postParams(), registry names "post.*") has a neutral value; a stage
 // whose parameters are all neutral is skipped, so it is exactly the identity. A user stage that
