@@ -115,9 +115,20 @@ void Stage::openWindows(const std::vector<render::MonitorInfo>& monitors) {
         m_controlMeantFor = controlMonitor->name;
     }
     m_control = std::make_unique<render::Window>(control);
-    // Windowed output beside the control window (one monitor, or --windows 2).
-    output.x = control.x >= 0 ? control.x + 60 : -1;
-    output.y = control.y >= 0 ? control.y + 60 : -1;
+    // Windowed output (one monitor, or --windows 2): right of the control window where it
+    // fits on the monitor, else in the monitor's bottom-right corner (over the lower part of
+    // the stage window, never over the panel).
+    if (controlMonitor) {
+        const render::MonitorInfo& m = *controlMonitor;
+        const int beside = control.x + control.width + 20;
+        if (beside + output.width <= m.x + m.width) {
+            output.x = beside;
+            output.y = control.y;
+        } else {
+            output.x = std::max(m.x, m.x + m.width - output.width - 20);
+            output.y = std::max(m.y, m.y + m.height - output.height - 20);
+        }
+    }
     m_output = std::make_unique<render::Window>(output, m_control.get());
     if (start.outputMonitor >= 0 && start.outputMonitor != start.controlMonitor) {
         placeOutput(start.outputMonitor);

@@ -30,9 +30,14 @@ float quantile(const Ring& ring, float q) {
     return sorted[std::min(n - 1, static_cast<int>(q * static_cast<float>(n)))];
 }
 
+// Width: the region left of the label (ImGui 1.86's plots take no negative sizes).
+float plotWidth() {
+    return std::max(60.0f, ImGui::GetContentRegionAvail().x - 60.0f);
+}
+
 void plot(const char* label, const float* values, int n, float max, ImU32 color) {
     ImGui::PushStyleColor(ImGuiCol_PlotLines, color);
-    ImGui::PlotLines(label, values, n, 0, nullptr, 0.0f, max, ImVec2(-60, 40));
+    ImGui::PlotLines(label, values, n, 0, nullptr, 0.0f, max, ImVec2(plotWidth(), 36));
     ImGui::PopStyleColor();
 }
 
@@ -99,8 +104,8 @@ void Scopes::draw() {
     // Onset strength with onset (orange) and beat (white) ticks on top.
     n = ordered(m_onsetStrength, values.data());
     const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float width = plotWidth();  // the plot's frame, not its label
     plot("onsets", values.data(), n, 1.0f, IM_COL32(200, 200, 200, 255));
-    const float width = ImGui::GetItemRectSize().x;
     const float height = ImGui::GetItemRectSize().y;
     ImDrawList* draw = ImGui::GetWindowDrawList();
     std::array<float, kHistory> onsets{}, beats{};
@@ -121,23 +126,25 @@ void Scopes::draw() {
     ImGui::TextDisabled("chroma");
     const ImVec2 top = ImGui::GetCursorScreenPos();
     const float rowHeight = 5.0f;
-    const float chromaWidth = ImGui::GetContentRegionAvail().x - 60.0f;
+    const float chromaWidth = plotWidth();
     ImGui::Dummy(ImVec2(chromaWidth, rowHeight * 12));
     for (int k = 0; k < 12; ++k) {
         const int count = ordered(m_chroma[k], values.data());
         const float cell = count > 0 ? chromaWidth / static_cast<float>(count) : chromaWidth;
         const float y = top.y + rowHeight * static_cast<float>(11 - k);
         for (int i = 0; i < count; ++i) {
-            const auto c = static_cast<int>(std::clamp(values[i], 0.0f, 1.0f) * 255.0f);
+            // Dark blue (0) to warm yellow (1): a silent heat map stays quiet.
+            const float v = std::clamp(values[i], 0.0f, 1.0f);
+            const auto mix = [v](float a, float b) { return static_cast<int>(a + (b - a) * v); };
             draw->AddRectFilled(ImVec2(top.x + cell * static_cast<float>(i), y),
                                 ImVec2(top.x + cell * static_cast<float>(i + 1), y + rowHeight),
-                                IM_COL32(c, c / 2, 255 - c, 255));
+                                IM_COL32(mix(25, 255), mix(25, 190), mix(50, 60), 255));
         }
     }
 
     ImGui::Text("audio->photon  median %.0f ms", latencyMedianMs());
     ImGui::PlotHistogram("latency", m_latencyBins.data(), kLatencyBins, 0, "0 .. 250 ms", 0.0f,
-                         FLT_MAX, ImVec2(-60, 40));
+                         FLT_MAX, ImVec2(plotWidth(), 36));
     ImGui::Text("output frame period p99 %.1f ms", outputPeriodP99Ms());
 }
 

@@ -100,22 +100,32 @@ StagePanelChanges drawStagePanel(StagePanelState& s, Scopes& scopes) {
     // Right of the panel, presets and parameters (their places are fixed: no imgui.ini).
     ImGui::SetNextWindowPos(ImVec2(std::max(10.0f, ImGui::GetIO().DisplaySize.x - 430.0f), 10),
                             ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(420, ImGui::GetIO().DisplaySize.y - 20),
+                             ImGuiCond_FirstUseEver);
     if (!ImGui::Begin("stage", &s.visible)) {
         ImGui::End();
         return changes;
     }
     if (s.twoWindows) preview(s);
     ImGui::TextWrapped("%s", s.placement.c_str());
-    ImGui::Text("output %5.1f fps   generator %5.1f ms   audio->photon %5.0f ms", s.outputFps,
+    ImGui::Text("output %5.1f fps   generator %4.1f ms   latency %3.0f ms", s.outputFps,
                 s.generatorMs, s.latencyMs);
     changes.monitor = monitorCombo(s);
     changes.fit = fitCombo(s);
     changes.canvas = canvasCombo(s);
     if (ImGui::CollapsingHeader("post chain", ImGuiTreeNodeFlags_DefaultOpen))
         stageList(s, changes);
-    if (ImGui::CollapsingHeader("scopes", ImGuiTreeNodeFlags_DefaultOpen)) scopes.draw();
     ImGui::TextDisabled("Tab: panel   F: fullscreen   M: next monitor   Ctrl+Q: quit");
+    ImGui::End();
+
+    // The scopes in a window of their own, under the presets and left of the stage window,
+    // so that the BPM and the plots are in sight without scrolling.
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    ImGui::SetNextWindowPos(ImVec2(440, std::min(300.0f, display.y * 0.4f)),
+                            ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(std::max(300.0f, display.x - 440.0f - 440.0f), 0),
+                             ImGuiCond_FirstUseEver);
+    if (ImGui::Begin("scopes")) scopes.draw();
     ImGui::End();
     return changes;
 }

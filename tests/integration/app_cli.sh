@@ -6,6 +6,8 @@ set -uo pipefail
 out=${1:?output dir}
 source "$(dirname "$0")/check.sh"
 autolume=${AUTOLUME:?path of the autolume binary}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "$(dirname "$autolume")/.." && pwd)
 rm -rf "$out" && mkdir -p "$out" && cd "$out"
 live() { timeout 120 xvfb-run -a -s "-screen 0 640x480x24" "$autolume" "$@"; }
 
@@ -18,6 +20,17 @@ for sub in render; do
 done
 check bad_option 2 "--no-such-option" -- "$autolume" --no-such-option
 check devices 0 "audio inputs" -- "$autolume" devices
+
+# scripts/run from another folder: a relative path means the caller's file (it used to be
+# read from the repository root), and a configured build is neither configured again (its
+# build.ninja is not rewritten) nor rebuilt (BUILD_DIR: this build, whose app is current).
+sox -D -n -r 48000 -c 1 -b 16 relative.wav synth 1 sine 440
+ninja_before=$(stat -c %.9Y "$build/build.ninja")
+check scripts_run 0 "hops" -- env BUILD_DIR="$build" "$root/scripts/run" analyze relative.wav -o relative.csv
+[[ -s relative.csv ]] || { echo "FAIL scripts_run: no relative.csv in the caller's folder"; fail=1; }
+[[ $(stat -c %.9Y "$build/build.ninja") == "$ninja_before" ]] ||
+    { echo "FAIL scripts_run: configured the build again"; fail=1; }
+grep -q "Linking" scripts_run.log && { echo "FAIL scripts_run: rebuilt the app"; fail=1; }
 check missing_default_model 1 "nope\.pt" -- env AUTOLUME_MODEL=nope.pt "$autolume" --demo --duration 1
 check missing_model 0 "nope\.pt.*" -- live --model nope.pt --demo --duration 2
 grep -q "falling back to the default model" missing_model.log || { echo "FAIL: no model fallback"; fail=1; }

@@ -380,7 +380,7 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
                   log, env);
         ASSERT_TRUE(waitFor([&] { return readAll(log).find("in: '") != std::string::npos; }, 60s))
             << readTail(log);
-        // The "learn" button of walk.weight, the first parameter (see docs/images/panel.png).
+        // The "learn" button of walk.weight, the first parameter (see docs/images/stage_control.png).
         bool clicked = false;
         for (int attempt = 0; attempt < 5 && !clicked; ++attempt) {
             Child click({"xdotool", "mousemove", "349", "454", "sleep", "0.3", "click", "1"},

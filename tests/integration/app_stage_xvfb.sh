@@ -36,7 +36,7 @@ tap() {
 sox -D -n -r 48000 -c 1 -b 16 silence.wav trim 0 60
 python3 "$here/../tools/stage_params.py" still still.json
 
-xserver_start_xvfb 1600x1000 || { echo "FAIL: no Xvfb"; exit 1; }
+xserver_start_xvfb 2000x1000 || { echo "FAIL: no Xvfb"; exit 1; }
 
 # 1. Two windows, a still picture (silence, no drift, post chain neutral).
 "$autolume" --audio-file silence.wav --params still.json --windows 2 --size 640 --height 360 \
@@ -92,6 +92,26 @@ ctl=$(panel_px control.png) outp=$(panel_px output.png)
 echo "panel background pixels: control $ctl, output $outp"
 awk_gt "$ctl" 100000 && awk_gt 2000 "$outp" && echo "ok   control window holds the panel" ||
     { echo "FAIL: control $ctl / output $outp panel background pixels"; fail=1; }
+
+# The scopes are drawn in the control window: the chroma heat map (silence: every cell
+# rgb(25,25,50)) and the level plot's line (rgb(90,220,120), antialiased: 5 % fuzz; about
+# 320 px with the scopes, 4 without).
+colour_px() { $convert "$1" -alpha off -fuzz "$3" -fill white -opaque "$2" -fill black \
+    +opaque white -format "%[fx:mean*w*h]" info:; }
+chroma=$(colour_px control.png "rgb(25,25,50)" 0) level=$(colour_px control.png "rgb(90,220,120)" 5%)
+echo "scopes: chroma heat map $chroma px, level line $level px"
+awk_gt "$chroma" 5000 && awk_gt "$level" 100 && echo "ok   scopes in the control window" ||
+    { echo "FAIL: scopes not drawn (chroma $chroma px, level line $level px)"; fail=1; }
+
+# On one screen the windowed output sits beside the control window, not over it.
+geometry() { xdotool getwindowgeometry --shell "$1" | tr '\n' ' '; }
+read -r ox oy ow oh < <(eval "$(geometry "$output")"; echo "$X $Y $WIDTH $HEIGHT")
+read -r cx cy cw ch < <(eval "$(geometry "$control")"; echo "$X $Y $WIDTH $HEIGHT")
+if ((ox >= cx + cw || ox + ow <= cx || oy >= cy + ch || oy + oh <= cy)); then
+    echo "ok   output ${ow}x$oh+$ox+$oy beside control ${cw}x$ch+$cx+$cy"
+else
+    echo "FAIL: output ${ow}x$oh+$ox+$oy overlaps control ${cw}x$ch+$cx+$cy"; fail=1
+fi
 
 # Keys: 20 taps of 1 ms each.
 before=$(grep -c "key Tab: panel" app.log)
