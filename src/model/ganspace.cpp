@@ -1,6 +1,8 @@
 // GANSpace: PCA of mapped w, with a cache beside the model keyed by the model file's hash.
 #include "autolume/model/ganspace.hpp"
 
+#include "autolume/model/archive_check.hpp"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <torch/script.h>
@@ -171,6 +173,9 @@ GanSpace computeGanSpace(const std::string& modelPath, const GanSpaceConfig& con
         throw std::invalid_argument("GANSpace needs at least 2 samples and 1 component");
     std::error_code ec;
     if (!fs::is_regular_file(modelPath, ec)) throwModelError(modelPath, "file not found");
+
+    const ArchiveCheck check = checkTorchScriptArchive(modelPath);
+    if (!check.ok()) throwModelError(modelPath, check.message());
 
     c10::InferenceMode inferenceMode;
     torch::jit::Module module;

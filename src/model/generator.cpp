@@ -9,6 +9,8 @@
 // here uses device-generic c10 APIs, so the same source builds against a CPU-only LibTorch.
 #include "autolume/model/generator.hpp"
 
+#include "autolume/model/archive_check.hpp"
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <c10/core/Stream.h>
@@ -450,6 +452,15 @@ std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePrefer
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) fail("file not found");
     if (!std::filesystem::is_regular_file(path, ec)) fail("not a regular file");
+
+    // Loading runs the archive's code: it is checked as data first (archive_check.hpp).
+    const ArchiveCheck archive = checkTorchScriptArchive(path);
+    if (!archive.ok()) {
+        const bool pickle = std::filesystem::path(path).extension() == ".pkl";
+        fail(archive.message() +
+             (pickle ? "; convert StyleGAN2-ADA pickles with `autolume convert IN.pkl OUT.pt`"
+                     : ""));
+    }
 
     c10::InferenceMode inferenceMode;
     torch::jit::ExtraFilesMap extra{{kMetaFile, ""}};
