@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include "autolume/io/json_read.hpp"
 
 #include "autolume/model/seeds.hpp"
 
@@ -33,19 +34,13 @@ nlohmann::json readParamsFile(const fs::path& path, std::string& error) {
     error.clear();
     std::error_code ec;
     if (!fs::exists(path, ec)) return nullptr;
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) {
-        error = path.string() + ": cannot read";
-        return nullptr;
-    }
     try {
-        nlohmann::json json = nlohmann::json::parse(text.str());
-        if (!json.is_object()) throw std::invalid_argument("not a JSON object of parameters");
+        nlohmann::json json = io::readJsonFile(path);
+        if (!json.is_object())
+            throw std::invalid_argument(path.string() + ": not a JSON object of parameters");
         return json;
     } catch (const std::exception& e) {
-        error = path.string() + ": " + e.what();
+        error = e.what();
         return nullptr;
     }
 }

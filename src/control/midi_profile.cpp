@@ -1,5 +1,6 @@
 #include "autolume/control/midi_profile.hpp"
 
+#include "autolume/io/json_read.hpp"
 #include "autolume/io/text_file.hpp"
 
 #include <nlohmann/json.hpp>
@@ -403,12 +404,7 @@ json MidiProfile::toJson() const {
 }
 
 MidiProfile MidiProfile::load(const fs::path& path) {
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error(path.string() + ": cannot open the MIDI profile");
-    std::stringstream text;
-    text << in.rdbuf();
-    const json doc = json::parse(text.str(), nullptr, false);
-    if (doc.is_discarded()) throw std::runtime_error(path.string() + ": not valid JSON");
+    const json doc = io::readJsonFile(path);
     try {
         return fromJson(doc);
     } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #include "autolume/control/preset_bank.hpp"
 
+#include "autolume/io/json_read.hpp"
 #include "autolume/io/text_file.hpp"
 
 #include <cstdio>
@@ -60,8 +61,7 @@ std::string PresetBank::serialize(int slot, const Preset& preset) const {
 }
 
 Preset PresetBank::parse(const std::string& text) const {
-    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
-    if (doc.is_discarded()) throw std::runtime_error("not valid JSON");
+    const nlohmann::json doc = io::parseJsonLimited(text);  // one-line runtime_error
     if (!doc.is_object() || doc.value("format", "") != kFormat)
         throw std::runtime_error("not an autolume preset (no \"format\": \"autolume-preset\")");
     if (!doc.contains("version") || !doc["version"].is_number_integer() ||

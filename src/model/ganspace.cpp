@@ -1,6 +1,7 @@
 // GANSpace: PCA of mapped w, with a cache beside the model keyed by the model file's hash.
 #include "autolume/model/ganspace.hpp"
 
+#include "autolume/io/json_read.hpp"
 #include "autolume/model/archive_check.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -81,11 +82,17 @@ nlohmann::json cacheKey(const std::string& modelPath, std::uint64_t hash,
 // The cached GANSpace if its header matches `key` and the arrays have the promised shapes.
 std::optional<GanSpace> readCache(const std::string& npyPath, const nlohmann::json& key,
                                   std::string& note) {
-    std::ifstream in(jsonPathFor(npyPath));
-    if (!in) return std::nullopt;  // no cache yet: nothing to note
-    nlohmann::json header = nlohmann::json::parse(in, nullptr, false);
-    if (header.is_discarded() || !header.is_object()) {
-        note = jsonPathFor(npyPath) + ": not JSON; recomputing";
+    std::error_code ec;
+    if (!fs::exists(jsonPathFor(npyPath), ec)) return std::nullopt;  // no cache yet
+    nlohmann::json header;
+    try {
+        header = io::readJsonFile(jsonPathFor(npyPath));
+    } catch (const std::exception& e) {
+        note = std::string(e.what()) + "; recomputing";
+        return std::nullopt;
+    }
+    if (!header.is_object()) {
+        note = jsonPathFor(npyPath) + ": not a JSON object; recomputing";
         return std::nullopt;
     }
     for (const auto& [name, value] : key.items()) {

@@ -9,6 +9,7 @@
 // here uses device-generic c10 APIs, so the same source builds against a CPU-only LibTorch.
 #include "autolume/model/generator.hpp"
 
+#include "autolume/io/json_read.hpp"
 #include "autolume/model/archive_check.hpp"
 
 #include <ATen/Context.h>
@@ -478,8 +479,13 @@ std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePrefer
     // Metadata: optional, but when present it must be valid JSON.
     info.name = std::filesystem::path(path).stem().string();
     if (!extra[kMetaFile].empty()) {
-        nlohmann::json meta = nlohmann::json::parse(extra[kMetaFile], nullptr, false);
-        if (meta.is_discarded() || !meta.is_object()) fail("meta.json is not a JSON object");
+        nlohmann::json meta;
+        try {
+            meta = io::parseJsonLimited(extra[kMetaFile]);
+        } catch (const std::exception& e) {
+            fail(std::string("meta.json: ") + e.what());
+        }
+        if (!meta.is_object()) fail("meta.json is not a JSON object");
         auto str = [&meta](const char* key) {
             auto it = meta.find(key);
             return it != meta.end() && it->is_string() ? it->get<std::string>() : std::string();

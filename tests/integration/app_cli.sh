@@ -50,6 +50,18 @@ echo '{"truncation": ' >broken_params.json
 cp broken_params.json broken_params.orig
 check broken_params 0 "broken_params\.json.*default parameters" -- live --demo --params broken_params.json --duration 2
 cmp -s broken_params.json broken_params.orig || { echo "FAIL: a broken parameter file was overwritten"; fail=1; }
+# Hostile parameter files (nested 200 000 levels: used to crash at every start; a float
+# beyond range: became inf, then null when saved): one line each, defaults, never rewritten.
+python3 -c "print('{\"x\": ' + '[' * 200000 + ']' * 200000 + '}')" >deep_params.json
+cp deep_params.json deep_params.orig
+check deep_params 0 "deep_params\.json: nested deeper than 64 levels.*default parameters" -- \
+    live --demo --params deep_params.json --duration 2
+cmp -s deep_params.json deep_params.orig || { echo "FAIL: the deep parameter file was rewritten"; fail=1; }
+echo '{"gain": {"value": 1e39}}' >huge_params.json
+cp huge_params.json huge_params.orig
+check huge_params 0 "huge_params\.json: \"gain\.value\": 1e\+39 is beyond a float's range" -- \
+    live --demo --params huge_params.json --duration 2
+cmp -s huge_params.json huge_params.orig || { echo "FAIL: the out-of-range file was rewritten"; fail=1; }
 echo '{"truncation": {"value": "high"}}' >wrong_params.json
 check wrong_params 0 "wrong_params\.json.*truncation" -- live --demo --params wrong_params.json --duration 2
 echo '{"truncation": {"value": 0.4}, "no.such": {"value": 1}}' >params.json
