@@ -23,7 +23,19 @@ grep -q "audio source: file 'song.wav'" app.log || { echo "FAIL: the app did not
 fail=0
 stddev() { /usr/bin/convert "$1" -colorspace Gray -format "%[fx:standard_deviation]" info:; }
 # Normalized RMSE between two pictures (0 = identical).
-diff_of() { { /usr/bin/compare -metric RMSE "$1" "$2" null: 2>&1 || true; } | sed -E 's/.*\((.*)\).*/\1/'; }
+# compare exits 1 when the pictures differ, so its status says nothing: the output must parse
+# as "ABS (NORMALISED)", else the check fails (an unparsed RMSE used to pass the silence check).
+diff_of() {
+    local out value
+    out=$(/usr/bin/compare -metric RMSE "$1" "$2" null: 2>&1)
+    value=$(sed -nE 's/^[0-9.e+-]+ \(([0-9.e+-]+)\)$/\1/p' <<<"$out")
+    if [[ -z $value ]]; then
+        echo "FAIL: no RMSE from compare $1 $2: $out" >&2
+        echo unparsed
+        return 1
+    fi
+    echo "$value"
+}
 awk_gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 
 mapfile -t shots < <(ls shots/*.png | sort)
@@ -47,14 +59,14 @@ done
 
 moved=0
 for ((i = 1; i < ${#playing[@]}; i++)); do
-    d=$(diff_of "${playing[i-1]}" "${playing[i]}")
+    d=$(diff_of "${playing[i-1]}" "${playing[i]}") || { fail=1; continue; }
     echo "playing  $(basename "${playing[i]}"): change $d"
     awk_gt "$d" 0.004 && moved=$((moved + 1))
 done
 ((moved >= ${#playing[@]} - 2)) || { echo "FAIL: the picture did not move with the music"; fail=1; }
 
 for ((i = 1; i < ${#silent[@]}; i++)); do
-    d=$(diff_of "${silent[i-1]}" "${silent[i]}")
+    d=$(diff_of "${silent[i-1]}" "${silent[i]}") || { fail=1; continue; }
     echo "silence  $(basename "${silent[i]}"): change $d"
     awk_gt 0.002 "$d" || { echo "FAIL: the picture moved in silence"; fail=1; }
 done

@@ -27,6 +27,11 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kModelDir = AUTOLUME_MODEL_DIR;
+
+double msSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
 const std::string kPlaceholder = kModelDir + "/placeholder.pt";
 const std::string kReference = kModelDir + "/reference";
 
@@ -112,11 +117,16 @@ TEST_F(ModelTest, MappingMatchesPythonReference) {
     ASSERT_EQ(ws.shape, (std::vector<std::int64_t>{2, 10, 512}));
     const size_t n = 10 * 512;
     std::vector<float> out(n);
+    double wallMs = 0.0;
     for (int i = 0; i < 2; ++i) {
+        const auto start = std::chrono::steady_clock::now();
         gen().mapping(z(i).data(), out.data());
+        wallMs = msSince(start);
         EXPECT_LE(maxAbsDiff(out.data(), ws.data.data() + i * n, n), 1e-4f) << "seed " << i;
     }
+    // The stage's own clock: positive and within the call's wall time (not µs, not garbage).
     EXPECT_GT(gen().lastTimes().mappingMs, 0.0);
+    EXPECT_LE(gen().lastTimes().mappingMs, wallMs);
 }
 
 TEST_F(ModelTest, SynthesisMatchesPythonReference) {
@@ -127,18 +137,24 @@ TEST_F(ModelTest, SynthesisMatchesPythonReference) {
     const size_t wsSize = 10 * 512;
     const size_t n = 3 * 64 * 64;
     std::vector<float> out(n);
+    double wallMs = 0.0;
     for (int i = 0; i < 2; ++i) {
         gen().synthesis(ws.data.data() + i * wsSize, 1.0f, out.data());
         EXPECT_LE(maxAbsDiff(out.data(), img.data.data() + i * n, n), 1e-4f) << "seed " << i;
+        const auto start = std::chrono::steady_clock::now();
         gen().synthesis(ws.data.data() + i * wsSize, 0.0f, out.data());
+        wallMs = msSince(start);
         EXPECT_LE(maxAbsDiff(out.data(), img0.data.data() + i * n, n), 1e-4f) << "seed " << i;
     }
     EXPECT_GT(gen().lastTimes().synthesisMs, 0.0);
+    EXPECT_LE(gen().lastTimes().synthesisMs, wallMs);
 }
 
 TEST_F(ModelTest, GenerateGivesOpaqueRgbaMatchingTheReference) {
     const io::NpyArray img = reference("img.npy");
+    const auto start = std::chrono::steady_clock::now();
     const std::vector<std::uint8_t> rgba = generate(z(0), 1.0f, 1.0f);
+    const double wallMs = msSince(start);
     std::set<std::uint32_t> colours;
     int offByMore = 0;
     for (int p = 0; p < 64 * 64; ++p) {
@@ -157,6 +173,8 @@ TEST_F(ModelTest, GenerateGivesOpaqueRgbaMatchingTheReference) {
     EXPECT_GT(t.mappingMs, 0.0);
     EXPECT_GT(t.synthesisMs, 0.0);
     EXPECT_GE(t.copyMs, 0.0);
+    // The stages are parts of the call: together within its wall time.
+    EXPECT_LE(t.mappingMs + t.truncationMs + t.synthesisMs + t.copyMs, wallMs);
 }
 
 TEST_F(ModelTest, DifferentZGivesDifferentImages) {
