@@ -84,6 +84,9 @@ def convert(in_path: str, out_path: str) -> Dict[str, Any]:
         raise ConvertError('is a directory, expected a .pkl file')
     if os.path.exists(out_path) and os.path.samefile(in_path, out_path):
         raise ConvertError('the output would overwrite the input')
+    folder = os.path.dirname(os.path.abspath(out_path))
+    if not os.path.isdir(folder):  # made by the user, never by us
+        raise OutputError(f'no folder {folder}')
     with open(in_path, 'rb') as f:
         data = f.read()
     digest = hashlib.sha256(data).hexdigest()

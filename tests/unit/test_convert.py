@@ -173,6 +173,7 @@ def test_cli_writes_model_and_metadata(tmp_path: Path, marker: Path) -> None:
                     mapping_layers=3, conv_clamp=256, num_fp16_res=2)
     pkl = tmp_path / 'network-snapshot-000100.pkl'
     out = tmp_path / 'models' / 'converted.pt'
+    out.parent.mkdir()  # the converter never makes folders
     OF.write_snapshot(str(pkl), cfg, OF.make_weights(cfg, seed=5), str(marker))
     result = run_cli(str(pkl), str(out))
     assert result.returncode == 0, result.stderr
@@ -259,6 +260,11 @@ def error_case(kind: str, tmp_path: Path, marker: Path) -> Tuple[Path, str]:
         weights['synthesis.b8.conv1.weight'] = weights['synthesis.b8.conv1.weight'][:, :, :2]
         OF.write_snapshot(str(pkl), cfg, weights, str(marker))
         return pkl, 'synthesis.b8.conv1.weight has shape'
+    if kind == 'oversized':
+        # 8 px tensors under a config that claims 65 536-wide layers (hundreds of GiB).
+        big = OF.Config(8, channel_base=1 << 24, channel_max=1 << 16)
+        OF.write_snapshot(str(pkl), big, weights, str(marker))
+        return pkl, 'config implies at least'
     if kind == 'not_a_dict':
         pkl.write_bytes(pickle.dumps([1, 2, 3]))
         return pkl, 'holds a list'
@@ -269,7 +275,7 @@ def error_case(kind: str, tmp_path: Path, marker: Path) -> Tuple[Path, str]:
 
 
 ERROR_KINDS = ['missing', 'truncated', 'system', 'eval', 'no_g_ema', 'discriminator', 'resnet',
-               'wrong_shape', 'not_a_dict', 'torchscript']
+               'wrong_shape', 'oversized', 'not_a_dict', 'torchscript']
 
 
 @pytest.mark.parametrize('kind', ERROR_KINDS)
@@ -285,6 +291,30 @@ def test_bad_input_one_line_error_no_output(kind: str, tmp_path: Path, marker: P
     assert pattern in lines[0], lines[0]
     assert result.stdout == ''
     assert os.listdir(out.parent) == [], 'no output file, not even a temporary one'
+
+
+def test_oversized_config_is_refused_under_a_memory_limit(tmp_path: Path, marker: Path) -> None:
+    """The size check comes before any allocation: the converter runs in 3 GiB of address
+    space (LibTorch and numpy take about 1.5) and still gives its one line."""
+    pkl, pattern = error_case('oversized', tmp_path, marker)
+    out = tmp_path / 'model.pt'
+    limit = 'ulimit -v 3000000; exec "$0" "$@"'
+    result = subprocess.run(['bash', '-c', limit, sys.executable, str(CONVERT), str(pkl), str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert pattern in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert not out.exists()
+
+
+def test_missing_output_folder_is_not_created(tmp_path: Path, marker: Path) -> None:
+    cfg = OF.Config(8)
+    pkl = tmp_path / 'g.pkl'
+    OF.write_snapshot(str(pkl), cfg, OF.make_weights(cfg, seed=2), str(marker))
+    out = tmp_path / 'no' / 'such' / 'model.pt'
+    result = run_cli(str(pkl), str(out))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == f'{out}: no folder {out.parent}', result.stderr
+    assert not (tmp_path / 'no').exists()
 
 
 def test_failed_conversion_keeps_existing_output(tmp_path: Path, marker: Path) -> None:

@@ -613,6 +613,20 @@ def _collect(obj: PersistentObject, path: str, modules: Dict[str, PersistentObje
         _collect(child, child_path, modules, tensors)
 
 
+def _implied_conv_weights(cfg: Dict[str, Any]) -> int:
+    """The 3x3 convolution weights the config implies (official channel rule): a strict lower
+    bound of the generator's parameter count, computed without allocating anything."""
+    s = cfg['synthesis_kwargs']
+    base, top = int(s['channel_base']), int(s['channel_max'])
+    res = int(cfg['img_resolution'])
+    channels = {r: min(base // r, top) for r in (2 ** k for k in range(2, res.bit_length()))}
+    total = channels[4] * channels[4] * 9  # b4.conv1
+    for r in sorted(channels):
+        if r > 4:
+            total += channels[r] * channels[r // 2] * 9 + channels[r] * channels[r] * 9
+    return total
+
+
 def generator_spec(g_ema: Any) -> GeneratorSpec:
     """Validates an unpickled G_ema record and extracts its config and float32 tensors."""
     if not isinstance(g_ema, PersistentObject):
@@ -642,6 +656,15 @@ def generator_spec(g_ema: Any) -> GeneratorSpec:
                 raise FormatError(f'G_ema {path}.{name} = {state[name]!r}, expected {want!r}: '
                                   'unsupported variant')
 
+    # Before anything is allocated: the config must not promise more weights than the pickle
+    # stores. A lower bound of what it implies (the 3x3 convolutions alone) against the stored
+    # tensors' element count: a 44 KB pickle claiming 65 536-wide layers stops here, not after
+    # asking for 16 GiB.
+    stored = sum(int(np.prod(r.shape, dtype=np.int64)) for r in records.values())
+    implied = _implied_conv_weights(cfg)
+    if implied > stored:
+        raise FormatError(f'G_ema config implies at least {implied:,} weights but the pickle '
+                          f'stores {stored:,}: its sizes do not match its tensors')
     tensors: Dict[str, np.ndarray] = {}
     for name, record in records.items():
         if record.dtype.kind != 'f':
