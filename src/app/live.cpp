@@ -35,6 +35,7 @@
 #include "desk.hpp"
 #include "engine.hpp"
 #include "options.hpp"
+#include "params_file.hpp"
 #include "session_setup.hpp"
 #include "sources.hpp"
 #include "stage.hpp"
@@ -194,8 +195,9 @@ class PacingStats {
 struct Performance {
     EngineConfig engineConfig;
     std::unique_ptr<control::PresetBank> bank;
-    nlohmann::json params;
-    std::string paramsError;  // the --params file could not be read: it is never written
+    nlohmann::json params;        // what the controller starts with (keyframes.mix added)
+    nlohmann::json paramsOnDisk;  // the --params file as it was read
+    std::string paramsError;      // the --params file could not be read: it is never written
     std::optional<MidiProfileChoice> midi;
 };
 
@@ -208,7 +210,7 @@ bool preparePerformance(const LiveOptions& options, model::Generator& generator,
         presetDirFor(options.presetsDir, generator.info().path), modelIdentity(generator.info()));
     for (const std::string& error : p.bank->load()) spdlog::error("{}", error);
     if (!options.paramsFile.empty()) {
-        p.params = readParamsFile(options.paramsFile, p.paramsError);
+        p.params = p.paramsOnDisk = readParamsFile(options.paramsFile, p.paramsError);
         if (!p.paramsError.empty())
             spdlog::error("{} (starting with default parameters; the file is left as it is)",
                           p.paramsError);
@@ -225,19 +227,17 @@ bool preparePerformance(const LiveOptions& options, model::Generator& generator,
         return false;
     }
     if (!p.params.is_null()) {
-        // Wrong types: one line naming the file, default parameters, the file left as it is.
-        try {
-            control::ParameterRegistry check;
-            control::registerControllerParams(check, latentShape(generator.info()));
-            for (const control::ParamSpec& spec : engineConfig.control.stageParams) check.add(spec);
-            for (const std::string& name : check.fromJson(p.params))
-                spdlog::warn("{}: unknown parameter '{}' ignored", options.paramsFile, name);
-        } catch (const std::exception& e) {
-            p.paramsError = options.paramsFile + ": " + e.what();
-            spdlog::error("{} (starting with default parameters; the file is left as it is)",
-                          p.paramsError);
-            p.params = nullptr;
-        }
+        // Fields of a wrong type or out of range: one line each, the rest applies, and the file
+        // keeps them as they are (ParamsFile::merged).
+        control::ParameterRegistry check;
+        control::registerControllerParams(check, latentShape(generator.info()));
+        for (const control::ParamSpec& spec : engineConfig.control.stageParams) check.add(spec);
+        const control::ParameterRegistry::JsonReport report = check.fromJson(p.params);
+        for (const std::string& name : report.unknown)
+            spdlog::warn("{}: unknown parameter '{}' not used (kept in the file)",
+                         options.paramsFile, name);
+        for (const std::string& field : report.refused)
+            spdlog::error("{}: {} (not applied; kept in the file)", options.paramsFile, field);
     }
     engineConfig.control.params = p.params;
     if (!options.midiPort.empty()) {
@@ -328,6 +328,7 @@ void writeShot(const std::string& dir, const Stage& stage, const VideoFrame& fra
 int runLive(const LiveOptions& options) {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    std::signal(SIGHUP, onSignal);  // a closed terminal saves like a quit
 
     // The model loads (about a second of LibTorch) while the windows open.
     auto modelLoad = std::async(std::launch::async, [&options] {
@@ -359,6 +360,9 @@ int runLive(const LiveOptions& options) {
     Engine engine(std::move(generator), *source, ring, engineConfig);
     Desk desk(engine, startInfo, options.presetsDir, std::move(performance.bank),
               std::move(performance.midi), engineConfig.control.params);
+    ParamsFile paramsFile(options.paramsFile, performance.paramsOnDisk,
+                          performance.paramsError.empty(), options.autosaveSec);
+    paramsFile.started(desk.parameters());
     desk.showKeyframes(static_cast<int>(engineConfig.control.keyframes.size()),
                        engineConfig.control.keyframeTiming, engineConfig.control.transition);
     engine.setMaxFps(options.maxFps);
@@ -544,6 +548,8 @@ int runLive(const LiveOptions& options) {
             spdlog::info("audio file {} ended", sourceInfo.name);
             announcedEnd = true;
         }
+        if (paramsFile.autosaveDue(seconds(presentNs)))
+            paramsFile.autosave(desk.parameters(), seconds(presentNs));
         if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
         const std::int64_t busyNs = nowNs() - loopNs;
         if (busyNs < minFrameNs)
@@ -553,18 +559,9 @@ int runLive(const LiveOptions& options) {
     engine.stop();
     source->stop();
     if (!options.paramsFile.empty()) {
-        if (!performance.paramsError.empty()) {
-            spdlog::warn("{}: not written (it could not be read at start)", options.paramsFile);
-        } else {
-            // The values the control thread ended with (MIDI and panel moves included).
-            if (engine.fetchSnapshot()) desk.update();
-            try {
-                io::writeTextFileAtomic(options.paramsFile, desk.parameters().dump(2) + "\n");
-                spdlog::info("parameters saved to {}", options.paramsFile);
-            } catch (const std::exception& e) {
-                spdlog::error("{}", e.what());
-            }
-        }
+        // The values the control thread ended with (MIDI and panel moves included).
+        if (engine.fetchSnapshot()) desk.update();
+        paramsFile.saveNow(desk.parameters());
     }
     if (engine.midiOn()) {
         engine.fetchSnapshot();

@@ -32,7 +32,10 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--presets", o.presetsDir,
                    "preset folder root (default ~/.local/share/autolume/presets)");
     app.add_option("--params", o.paramsFile,
-                   "parameter file: read at start if present, written at exit");
+                   "parameter file: read at start if present, saved while it changes and at exit");
+    app.add_option("--autosave", o.autosaveSec,
+                   "seconds between saves of the --params file while values change (0: at exit)")
+        ->check(CLI::Range(0.0, 86400.0));
     app.add_option("--keyframes", o.keyframes,
                    "keyframes: seeds and preset slots, e.g. \"3,7,p2\" (sets keyframes.mix 1)");
     app.add_option("--keyframe-timing", o.keyframeTiming, "free (onsets), beat or bar")

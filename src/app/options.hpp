@@ -15,11 +15,12 @@ struct LiveOptions {
     std::string audioChannels;  // 1-based list ("1,2", "3-4"); empty: the source's default
     std::string audioOutput;    // where a file plays; empty: the default output
     bool demo = false;
-    std::string midiPort;     // "virtual": ports for others to connect to; empty: MIDI off
-    std::string midiProfile;  // file or shipped name; empty: chosen by the port's name
-    std::string presetsDir;   // root of the preset folders; empty: the user's data folder
-    std::string paramsFile;   // parameters read at start and written at exit
-    std::string keyframes;    // seeds and preset slots: "3,7,p2"
+    std::string midiPort;       // "virtual": ports for others to connect to; empty: MIDI off
+    std::string midiProfile;    // file or shipped name; empty: chosen by the port's name
+    std::string presetsDir;     // root of the preset folders; empty: the user's data folder
+    std::string paramsFile;     // parameters read at start, autosaved, written at exit
+    double autosaveSec = 30.0;  // parameters written this often while they change; 0: at exit
+    std::string keyframes;      // seeds and preset slots: "3,7,p2"
     std::string keyframeTiming = "free";
     std::string transition = "linear";
     int outputMonitor = -1;  // >= 0: fullscreen on that monitor; -1: automatic

@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "autolume/audio/audio_file_reader.hpp"
 #include "file_streamer.hpp"
@@ -175,8 +176,14 @@ std::vector<OutputDevice> listOutputDevices() {
 
 std::unique_ptr<AudioSource> makePlaybackSource(const std::string& path,
                                                 const PlaybackOptions& options) {
-    // A file that cannot be read is the file's fault, whatever the output: say so first.
-    { const AudioFileReader check(path); }
+    // A file that cannot be read is the file's fault, whatever the output: say so first. A
+    // header with no frames would play nothing and show nothing (no hops, no frames).
+    {
+        AudioFileReader check(path);
+        std::vector<float> first(static_cast<std::size_t>(check.channels()) * 256);
+        if (check.read(first.data(), 256) == 0)
+            throw std::runtime_error(path + ": holds no audio (a header and no frames)");
+    }
     std::string why;
     try {
         PortAudioSession session;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 namespace autolume::control {
@@ -151,44 +152,67 @@ nlohmann::json ParameterRegistry::toJson() const {
     return out;
 }
 
-std::vector<std::string> ParameterRegistry::fromJson(const nlohmann::json& json) {
+ParameterRegistry::JsonReport ParameterRegistry::fromJson(const nlohmann::json& json) {
     if (!json.is_object()) throw std::invalid_argument("parameters must be a JSON object");
-    std::vector<std::string> unknown;
-    // Validate everything first so a bad entry changes nothing.
-    struct Pending {
-        ParamId id;
-        float value;
-        std::optional<Modulation> modulation;
+    JsonReport report;
+    // A number from a file: finite and within [lo, hi] (a rounding step of slack), or why not.
+    auto check = [](const nlohmann::json& v, float lo, float hi) -> std::string {
+        if (!v.is_number()) return "needs a number, not " + v.dump();
+        const double x = v.get<double>();
+        const double slack =
+            1e-6 * std::max(1.0, std::max(std::abs(double(lo)), std::abs(double(hi))));
+        if (!std::isfinite(x) || x < lo - slack || x > hi + slack) {
+            char range[96];
+            std::snprintf(range, sizeof range, "%s is outside %g..%g", v.dump().c_str(), double(lo),
+                          double(hi));
+            return range;
+        }
+        return "";
     };
-    std::vector<Pending> pending;
     for (const auto& [name, entry] : json.items()) {
         const auto id = find(name);
         if (!id) {
-            unknown.push_back(name);
+            report.unknown.push_back(name);
             continue;
         }
-        if (!entry.is_object() || !entry.contains("value") || !entry["value"].is_number())
-            throw std::invalid_argument("parameter '" + name + "': needs a numeric \"value\"");
-        Pending p{*id, entry["value"].get<float>(), std::nullopt};
+        const ParamSpec& spec = m_specs[*id];
+        if (!entry.is_object() || !entry.contains("value")) {
+            report.refused.push_back("'" + name + "': needs {\"value\": number}");
+            continue;
+        }
+        if (const std::string why = check(entry["value"], spec.min, spec.max); !why.empty()) {
+            report.refused.push_back("'" + name + ".value': " + why);
+            continue;
+        }
+        const float value = std::clamp(entry["value"].get<float>(), spec.min, spec.max);
+        Modulation modulation;
         if (entry.contains("mod")) {
             const auto& mod = entry["mod"];
-            const auto source = mod.is_object() && mod.value("source", "").size()
-                                    ? featureFromName(mod.value("source", ""))
-                                    : std::nullopt;
+            const auto source =
+                mod.is_object() && mod.contains("source") && mod["source"].is_string()
+                    ? featureFromName(mod["source"].get<std::string>())
+                    : std::nullopt;
             const auto curve =
-                mod.is_object() ? curveFromName(mod.value("curve", "linear")) : std::nullopt;
-            if (!source || !curve || !mod.contains("gain") || !mod["gain"].is_number())
-                throw std::invalid_argument("parameter '" + name +
-                                            "': \"mod\" needs a known source, curve and gain");
-            p.modulation = Modulation{*source, mod["gain"].get<float>(), *curve};
+                mod.is_object() && mod.value("curve", nlohmann::json("linear")).is_string()
+                    ? curveFromName(mod.value("curve", "linear"))
+                    : std::nullopt;
+            std::string why = !source  ? "needs a known \"source\""
+                              : !curve ? "needs a known \"curve\""
+                              : !mod.contains("gain")
+                                  ? "needs a \"gain\""
+                                  : check(mod["gain"], -kMaxModulationGain, kMaxModulationGain);
+            if (!why.empty()) {
+                // The value stands; the modulation as it was before is kept.
+                report.refused.push_back("'" + name + ".mod': " + why);
+                setBase(*id, value);
+                continue;
+            }
+            modulation = Modulation{*source, mod["gain"].get<float>(), *curve};
         }
-        pending.push_back(p);
+        setBase(*id, value);
+        setModulation(*id, modulation);
     }
-    for (const Pending& p : pending) {
-        setBase(p.id, p.value);
-        setModulation(p.id, p.modulation.value_or(Modulation{}));
-    }
-    return unknown;
+    return report;
 }
 
 }  // namespace autolume::control

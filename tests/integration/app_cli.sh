@@ -68,6 +68,35 @@ echo '{"truncation": {"value": 0.4}, "no.such": {"value": 1}}' >params.json
 check params 0 "unknown parameter 'no\.such'" -- live --demo --params params.json --duration 2
 grep -q '"truncation"' params.json && python3 -c "import json,sys; v=json.load(open('params.json'))['truncation']['value']; sys.exit(abs(v-0.4)>1e-6)" \
     || { echo "FAIL: the parameter file did not keep truncation 0.4"; fail=1; }
+# Out-of-range and unknown fields: one line each naming them, the rest applies, and the file
+# keeps them exactly as they were (a 100 MB file used to come back as 1.4 KB).
+echo '{"truncation": {"value": 0.4}, "noise.onset": {"value": 99}, "no.such": {"value": 1, "note": "mine"}}' >keep_params.json
+check keep_params 0 "keep_params\.json: 'noise\.onset\.value': 99 is outside 0\.\.5 \(not applied; kept in the file\)" -- \
+    live --demo --params keep_params.json --duration 2
+grep -q "unknown parameter 'no\.such' not used (kept in the file)" keep_params.log ||
+    { echo "FAIL keep_params: no line for the unknown parameter"; fail=1; }
+python3 - <<'PY' || { echo "FAIL keep_params: the file lost what it held"; fail=1; }
+import json, sys
+d = json.load(open('keep_params.json'))
+sys.exit(not (d['no.such'] == {'value': 1, 'note': 'mine'} and d['noise.onset'] == {'value': 99}
+              and abs(d['truncation']['value'] - 0.4) < 1e-6 and 'walk.weight' in d))
+PY
+# SIGHUP (a closed terminal) saves like a quit; autosave writes while running (kill -9 then
+# loses nothing that was autosaved).
+echo '{"truncation": {"value": 0.3}}' >hup_params.json
+check sighup 0 "parameters saved to hup_params\.json" -- timeout 120 xvfb-run -a -s "-screen 0 640x480x24" \
+    bash -c '"$0" --demo --params hup_params.json & pid=$!; sleep 6; kill -HUP $pid; wait $pid' "$autolume"
+grep -q '"walk.weight"' hup_params.json || { echo "FAIL sighup: the file was not written"; fail=1; }
+echo '{"truncation": {"value": 0.3}}' >auto_params.json
+timeout 120 xvfb-run -a -s "-screen 0 640x480x24" \
+    bash -c '"$0" --demo --params auto_params.json --autosave 1 & pid=$!; sleep 8; kill -9 $pid; wait $pid' \
+    "$autolume" >autosave.log 2>&1
+python3 -c "import json,sys; d=json.load(open('auto_params.json')); sys.exit(not ('walk.weight' in d and abs(d['truncation']['value']-0.3)<1e-6))" ||
+    { echo "FAIL autosave: nothing was saved while running (kill -9 after 8 s)"; cat auto_params.json; fail=1; }
+ls ./*.tmp* 2>/dev/null && { echo "FAIL autosave: temporaries left beside the files"; fail=1; }
+# A file with a valid header and no frames: one line, the demo instead (was a blank screen).
+sox -n -r 48000 -c 1 -b 16 empty.wav trim 0 0
+check empty_audio 0 "empty\.wav: holds no audio.*demo" -- live --audio-file empty.wav --duration 2
 check empty_slot_keyframe 2 "keyframe 'p5'.*slot_05\.json" -- live --demo --keyframes 1,p5 --duration 2
 check bad_keyframe 2 "keyframe 'x'" -- live --demo --keyframes x --duration 2
 check bad_timing 2 "keyframe-timing" -- live --demo --keyframe-timing sometimes --duration 2

@@ -43,7 +43,7 @@ TEST(Parameters, ModulationByAFeatureWithGainAndCurve) {
     EXPECT_FLOAT_EQ(applyCurve(Curve::Sqrt, 0.25f), 0.5f);
 }
 
-TEST(Parameters, JsonRoundTripAndBadInputChangesNothing) {
+TEST(Parameters, JsonRoundTripAndBadFieldsAreRefusedOneByOne) {
     ParameterRegistry a;
     const ParamId x = a.add({"x", -1, 1, 0, 0, ""});
     a.add({"y", 0, 10, 3, 0, ""});
@@ -56,13 +56,35 @@ TEST(Parameters, JsonRoundTripAndBadInputChangesNothing) {
     const ParamId y = b.add({"y", 0, 10, 3, 0, ""});
     nlohmann::json withUnknown = saved;
     withUnknown["z"] = {{"value", 1}};
-    EXPECT_EQ(b.fromJson(withUnknown), std::vector<std::string>{"z"});
+    const auto report = b.fromJson(withUnknown);
+    EXPECT_EQ(report.unknown, std::vector<std::string>{"z"});
+    EXPECT_TRUE(report.refused.empty());
     EXPECT_EQ(b.toJson(), saved);
 
+    // Each bad field is refused with its name; the good ones still apply.
     b.setBase(y, 7);
     nlohmann::json bad = saved;
-    bad["y"] = {{"value", 1}};
-    bad["x"]["mod"]["source"] = "no_such_feature";
-    EXPECT_THROW(b.fromJson(bad), std::invalid_argument);
-    EXPECT_EQ(b.base(y), 7.0f) << "a rejected document must not apply any of its values";
+    bad["y"] = {{"value", 11}};                     // outside 0..10
+    bad["x"]["value"] = -0.5;                       // fine
+    bad["x"]["mod"]["source"] = "no_such_feature";  // refused, the value stands
+    const auto refused = b.fromJson(bad);
+    ASSERT_EQ(refused.refused.size(), 2u);
+    EXPECT_EQ(refused.refused[0], "'x.mod': needs a known \"source\"");
+    EXPECT_EQ(refused.refused[1], "'y.value': 11 is outside 0..10");
+    EXPECT_EQ(b.base(y), 7.0f) << "a refused value must leave the parameter as it was";
+    EXPECT_EQ(b.base(0), -0.5f);
+    EXPECT_EQ(b.modulation(0).source, Feature::Bass) << "a refused mod keeps the old one";
+
+    for (const nlohmann::json& wrong :
+         {nlohmann::json{{"y", {{"value", "high"}}}}, nlohmann::json{{"y", 3}},
+          nlohmann::json{{"y", {{"value", 1e30}}}},
+          nlohmann::json{{"y", {{"value", 5}, {"mod", {{"source", "bass"}, {"gain", 9}}}}}},
+          nlohmann::json{
+              {"y", {{"value", 5}, {"mod", {{"source", "bass"}, {"curve", 3}, {"gain", 1}}}}}}}) {
+        const auto r = b.fromJson(wrong);
+        ASSERT_EQ(r.refused.size(), 1u) << wrong.dump();
+        EXPECT_EQ(r.refused[0].rfind("'y", 0), 0u) << r.refused[0];
+    }
+    EXPECT_EQ(b.base(y), 5.0f) << "the value beside a refused mod applies";
+    EXPECT_THROW(b.fromJson(nlohmann::json::array()), std::invalid_argument);
 }

@@ -43,6 +43,9 @@ struct Modulation {
     Curve curve = Curve::Linear;
 };
 
+// The largest modulation gain a file may hold (the panel's slider spans -2..2).
+inline constexpr float kMaxModulationGain = 8.0f;
+
 struct ParamSpec {
     std::string name;  // dotted, e.g. "walk.level_speed"
     float min = 0.0f;
@@ -82,9 +85,16 @@ class ParameterRegistry {
 
     // {"name": {"value": v, "mod": {"source": "level", "gain": g, "curve": "linear"}}, ...}
     nlohmann::json toJson() const;
-    // Applies known names; unknown names are listed in the returned vector, not applied.
-    // Throws std::invalid_argument (with the parameter's name) on a wrong type.
-    std::vector<std::string> fromJson(const nlohmann::json& json);
+
+    struct JsonReport {
+        std::vector<std::string> unknown;  // names this registry does not have: not applied
+        std::vector<std::string> refused;  // one line per field not applied, naming it:
+                                           // "'gain.value': 1e+06 is outside 0..4"
+    };
+    // Applies every known entry whose numbers are finite and in range; a refused "value"
+    // leaves that parameter as it was, a refused "mod" leaves its modulation as it was.
+    // Throws std::invalid_argument only when the document is not an object.
+    JsonReport fromJson(const nlohmann::json& json);
 
   private:
     struct State {
