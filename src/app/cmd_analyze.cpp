@@ -373,11 +373,16 @@ class LatentRecorder {
             params = readParamsFile(o.params, error);
             if (!error.empty()) throw std::runtime_error(error);
             if (params.is_null()) throw std::runtime_error(o.params + ": no such file");
+            // Offline, a field out of range or of a wrong type is an error, not a fallback.
+            control::ParameterRegistry check;
+            control::registerControllerParams(check, config.shape);
+            const auto report = check.fromJson(params);
+            if (!report.refused.empty())
+                throw std::runtime_error(o.params + ": " + report.refused.front());
         }
         if (!o.keyframes.empty()) {
-            control::PresetBank bank(presetDirFor(o.presets, m_info.path), modelIdentity(m_info));
-            bank.load();
-            config.keyframes = keyframesFrom(o.keyframes, *m_generator, bank);
+            const auto bank = openPresetBank(o.presets, m_info);
+            config.keyframes = keyframesFrom(o.keyframes, *m_generator, *bank);
             enableKeyframes(params);
         }
         config.params = params;

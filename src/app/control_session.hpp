@@ -87,6 +87,10 @@ struct ControlSnapshot {
     std::uint64_t midiReceived = 0;
     std::uint64_t midiMalformed = 0;
     std::uint64_t midiUnmapped = 0;
+    // Drops on the control thread: requests to the main thread lost to a full queue (a bug:
+    // the main thread polls every frame), messages from it refused (made for another model).
+    std::uint64_t eventsDropped = 0;
+    std::uint64_t messagesRefused = 0;
     // The stage: this hop's music and the stage parameters (post chain), for the stage window
     // and the scopes.
     control::ControlInput input;
@@ -148,6 +152,8 @@ class ControlSession {
     control::LatentShape m_shape;
     std::uint64_t m_seed;
     ControlEventQueue* m_events;
+    std::uint64_t m_eventsDropped = 0;
+    std::uint64_t m_messagesRefused = 0;
     std::unique_ptr<control::ParameterRegistry> m_registry;
     std::unique_ptr<control::LatentController> m_controller;
     std::unique_ptr<control::MidiMapper> m_mapper;

@@ -89,6 +89,7 @@ void Desk::refreshSlots() {
     m_presetPanel.slots.resize(control::PresetBank::kSlots);
     for (int s = 0; s < control::PresetBank::kSlots; ++s) {
         m_presetPanel.slots[s].stored = m_bank->has(s);
+        m_presetPanel.slots[s].problem = m_bank->problem(s);
         m_presetPanel.slots[s].active = (m_active >> s) & 1u;
     }
 }
@@ -121,9 +122,8 @@ void Desk::modelSwitched(const model::ModelInfo& info) {
     if (wsSize != m_wsSize) m_presetPanel.keyframeCount = 0;
     m_wsSize = wsSize;
     rebuildSpecs(latentShape(info));
-    const std::filesystem::path dir = presetDirFor(m_presetsRoot, info.path);
-    m_bank = std::make_unique<control::PresetBank>(dir, modelIdentity(info));
-    for (const std::string& error : m_bank->load()) spdlog::error("{}", error);
+    const std::filesystem::path dir = presetDirFor(m_presetsRoot, info);
+    m_bank = openPresetBank(m_presetsRoot, info);
     m_active = 0;
     sendStoredSlots();
     m_engine.send({.kind = ControlMessage::Kind::SetActiveSlots, .slots = 0});
@@ -131,7 +131,7 @@ void Desk::modelSwitched(const model::ModelInfo& info) {
     spdlog::info("presets of {} in {}", info.name, dir.string());
 }
 
-void Desk::storeShown(int slot) {
+void Desk::storeShown(int slot, bool overwriteUnread) {
     const VideoFrame& frame = m_engine.frame();
     if (frame.seq == 0) {
         say("nothing on screen yet to store in preset " + std::to_string(slot + 1), true);
@@ -141,9 +141,13 @@ void Desk::storeShown(int slot) {
     preset.ws = frame.ws;
     preset.params = m_specs.toJson();
     try {
-        m_bank->store(slot, preset);
+        m_bank->store(slot, preset, overwriteUnread);
         say("stored preset " + std::to_string(slot + 1) + " in " + m_bank->pathOf(slot).string(),
             false);
+    } catch (const control::UnreadableSlot& e) {
+        // From the panel or a long press on the controller: the presets window asks.
+        say(std::string(e.what()) + ": confirm in the presets window", true);
+        m_presetPanel.confirmSlot = slot;
     } catch (const std::exception& e) {
         // The file on disk and the slot are unchanged; the LEDs go back to the truth.
         say(e.what(), true);
@@ -278,6 +282,9 @@ void Desk::draw(bool showParameters, bool showPresets) {
                 break;
             case render::PresetEdit::Kind::Store:
                 storeShown(edit.slots.at(0));
+                break;
+            case render::PresetEdit::Kind::StoreConfirmed:
+                storeShown(edit.slots.at(0), true);
                 break;
             case render::PresetEdit::Kind::Clear:
                 try {

@@ -50,7 +50,7 @@ class Desk {
     void refreshBindings();
     void refreshSlots();
     void sendStoredSlots();
-    void storeShown(int slot);
+    void storeShown(int slot, bool overwriteUnread = false);
     void recall(std::uint32_t slots);
     void release();
     void learned(const ControlEvent& event);

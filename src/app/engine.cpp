@@ -1,6 +1,7 @@
 #include "engine.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -117,6 +118,21 @@ std::string Engine::lastGeneratorError() const {
 
 std::string Engine::midiStatus() const {
     return m_midi ? m_midi->status() : std::string("MIDI off");
+}
+
+bool Engine::send(ControlMessage message) {
+    if (m_messages.try_enqueue(std::move(message))) return true;
+    m_stats.messagesDropped.fetch_add(1, std::memory_order_relaxed);
+    assert(!"control message queue full: the control thread stopped");
+    return false;
+}
+
+std::uint64_t Engine::midiInputDropped() const {
+    return m_midi ? m_midi->inputDropped() : 0;
+}
+
+std::uint64_t Engine::midiOutputDropped() const {
+    return m_midi ? m_midi->outputDropped() : 0;
 }
 
 model::ModelInfo Engine::modelInfo() const {

@@ -79,6 +79,7 @@ struct EngineStats {
     std::atomic<std::uint64_t> modelSwitches{0};
     std::atomic<std::uint64_t> skippedControlFrames{0};  // made for another model's shape
     std::atomic<std::uint64_t> ganSpaceFrames{0};        // drawn with GANSpace directions
+    std::atomic<std::uint64_t> messagesDropped{0};       // main -> control queue full (a bug)
 };
 
 // The controller's shape for a model.
@@ -100,9 +101,9 @@ class Engine {
     bool fetchFrame() { return m_frames.fetch(); }
     const VideoFrame& frame() const { return m_frames.front(); }
 
-    // Main thread: a message for the control thread (never blocks; dropped if the queue is
-    // full, which 256 waiting messages never are at UI rates).
-    bool send(ControlMessage message) { return m_messages.try_enqueue(std::move(message)); }
+    // Main thread: a message for the control thread (never blocks; dropped and counted if the
+    // queue is full, which 256 waiting messages never are at UI rates: a bug in a debug build).
+    bool send(ControlMessage message);
     // Main thread: what the control thread asks (MIDI preset buttons, learned maps).
     bool pollEvent(ControlEvent& event) { return m_events.try_dequeue(event); }
     // Main thread: the newest parameter values, slots and MIDI counters.
@@ -111,6 +112,9 @@ class Engine {
     // One line: "MIDI off", "MIDI (JACK) in: ... out: ..." (locks; not per frame).
     std::string midiStatus() const;
     bool midiOn() const { return m_midi != nullptr; }
+    // MIDI messages lost to full queues: input (controller -> app), output (LEDs).
+    std::uint64_t midiInputDropped() const;
+    std::uint64_t midiOutputDropped() const;
 
     const EngineStats& stats() const { return m_stats; }
     // The stage's parameters (post chain), registered after the controller's.

@@ -191,6 +191,51 @@ class PacingStats {
     std::int64_t m_lastNs = 0;
 };
 
+// FNV-1a of the frame's pixels: the stats file shows which presented frames differ (tests
+// tell a frame changed by a fader from one that stood still).
+std::uint32_t frameHash(const std::vector<std::uint8_t>& rgba) {
+    std::uint32_t h = 2166136261u;
+    for (std::uint8_t byte : rgba) h = (h ^ byte) * 16777619u;
+    return h;
+}
+
+// Everything the show lost, counted where it was lost: shown in the panel when any is not 0,
+// and always in the exit summary.
+struct DropCounts {
+    std::uint64_t audioSamples = 0;     // overruns: the analysis ring was full
+    std::uint64_t midiIn = 0;           // controller messages: the input queue was full
+    std::uint64_t midiOut = 0;          // LED messages: the output queue was full
+    std::uint64_t controlMessages = 0;  // panel -> control thread: queue full (a bug)
+    std::uint64_t controlEvents = 0;    // control thread -> panel (MIDI store/recall; a bug)
+    std::uint64_t refused = 0;          // messages made for another model, not applied
+    std::uint64_t failedFrames = 0;     // generator errors (the last frame stays up)
+
+    bool operator==(const DropCounts&) const = default;
+    std::string line(bool all) const {
+        std::string out;
+        auto add = [&](const char* what, std::uint64_t n) {
+            if (n == 0 && !all) return;
+            out += (out.empty() ? "" : ", ") + std::string(what) + " " + std::to_string(n);
+        };
+        add("audio samples", audioSamples);
+        add("MIDI in", midiIn);
+        add("MIDI out", midiOut);
+        add("control messages", controlMessages);
+        add("control events", controlEvents);
+        add("refused messages", refused);
+        add("failed frames", failedFrames);
+        return out;
+    }
+};
+
+DropCounts dropCounts(const Engine& engine, const audio::AudioSource& source,
+                      const ControlSnapshot& snap) {
+    const EngineStats& s = engine.stats();
+    return {source.overruns(),        engine.midiInputDropped(), engine.midiOutputDropped(),
+            s.messagesDropped.load(), snap.eventsDropped,        snap.messagesRefused,
+            s.generatorErrors.load()};
+}
+
 // What the performance starts with: presets of the model, parameters, keyframes, MIDI.
 struct Performance {
     EngineConfig engineConfig;
@@ -206,9 +251,7 @@ bool preparePerformance(const LiveOptions& options, model::Generator& generator,
     EngineConfig& engineConfig = p.engineConfig;
     engineConfig.seed = options.seed;
     engineConfig.control.stageParams = stageParamSpecs();
-    p.bank = std::make_unique<control::PresetBank>(
-        presetDirFor(options.presetsDir, generator.info().path), modelIdentity(generator.info()));
-    for (const std::string& error : p.bank->load()) spdlog::error("{}", error);
+    p.bank = openPresetBank(options.presetsDir, generator.info());
     if (!options.paramsFile.empty()) {
         p.params = p.paramsOnDisk = readParamsFile(options.paramsFile, p.paramsError);
         if (!p.paramsError.empty())
@@ -387,7 +430,7 @@ int runLive(const LiveOptions& options) {
         stats.open(options.statsFile);
         if (!stats) spdlog::error("{}: cannot write the stats file", options.statsFile);
         stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width,"
-                 "midi_wall_s\n";
+                 "midi_wall_s,frame_hash\n";
     }
     if (!options.screenshotDir.empty())
         fs::create_directories(fs::path(options.screenshotDir) / "frames");
@@ -415,6 +458,7 @@ int runLive(const LiveOptions& options) {
     bool announcedEnd = false;
     bool announcedFailure = false;
     bool announcedFirstFrame = false;
+    DropCounts drops;
     std::int64_t lastPresentNs = 0;
     // Never draw faster than the display refreshes: where the swap does not wait for the
     // vertical blank (Xvfb, some drivers) the UI would otherwise take CPU from the generator.
@@ -479,7 +523,8 @@ int runLive(const LiveOptions& options) {
                 stats << seconds(presentNs) << ',' << frame.audioTimeSec << ','
                       << seconds(frame.audioWallNs) << ',' << frame.lastOnsetSec << ','
                       << frame.generatorMs << ',' << frame.seq << ',' << frame.width << ','
-                      << (frame.midiWallNs ? seconds(frame.midiWallNs) : -1.0) << '\n';
+                      << (frame.midiWallNs ? seconds(frame.midiWallNs) : -1.0) << ','
+                      << frameHash(frame.rgba) << '\n';
         }
 
         while (nextScripted < scriptedSwitches.size() &&
@@ -510,7 +555,10 @@ int runLive(const LiveOptions& options) {
         panel.onsetStrength = s.onsetStrength.load();
         panel.onset = s.onset.load();
         panel.walkSpeed = s.walkSpeed.load();
-        panel.overruns = source->overruns();
+        if (const DropCounts now = dropCounts(engine, *source, snap); !(now == drops)) {
+            drops = now;
+            panel.drops = drops.line(false);
+        }
         panel.beats = snap.beats;
         panel.midiReceived = snap.midiReceived;
         panel.midiMalformed = snap.midiMalformed;
@@ -576,6 +624,8 @@ int runLive(const LiveOptions& options) {
         "{} screenshots, {} audio overruns, {} model switches",
         elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed, shots,
         source->overruns(), s.modelSwitches.load());
+    engine.fetchSnapshot();
+    spdlog::info("dropped: {}", dropCounts(engine, *source, engine.snapshot()).line(true));
     spdlog::info("output: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms",
                  stage->outputPresents(), outputPacing.quantileMs(0.5),
                  outputPacing.quantileMs(0.99));

@@ -1,11 +1,13 @@
 #include "session_setup.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
 #include "autolume/io/json_read.hpp"
 
 #include "autolume/model/seeds.hpp"
@@ -45,15 +47,37 @@ nlohmann::json readParamsFile(const fs::path& path, std::string& error) {
     }
 }
 
-fs::path presetDirFor(const std::string& presetsRoot, const std::string& modelPath) {
-    const fs::path root = presetsRoot.empty()
-                              ? xdgDir("XDG_DATA_HOME", ".local/share") / "autolume" / "presets"
-                              : fs::path(presetsRoot);
-    return root / fs::path(modelPath).stem();
+fs::path presetRoot(const std::string& presetsRoot) {
+    return presetsRoot.empty() ? xdgDir("XDG_DATA_HOME", ".local/share") / "autolume" / "presets"
+                               : fs::path(presetsRoot);
+}
+
+fs::path presetDirFor(const std::string& presetsRoot, const model::ModelInfo& info) {
+    const std::string stem = fs::path(info.path).stem().string();
+    return presetRoot(presetsRoot) /
+           (info.sha256.empty() ? stem : stem + "-" + info.sha256.substr(0, 12));
 }
 
 control::ModelIdentity modelIdentity(const model::ModelInfo& info) {
-    return {info.name, info.numWs, info.wDim};
+    return {info.name, info.numWs, info.wDim, info.sha256};
+}
+
+std::unique_ptr<control::PresetBank> openPresetBank(const std::string& presetsRoot,
+                                                    const model::ModelInfo& info) {
+    const fs::path dir = presetDirFor(presetsRoot, info);
+    auto bank = std::make_unique<control::PresetBank>(dir, modelIdentity(info));
+    // Before presets were keyed by the model's content they lived under its stem alone.
+    const fs::path oldDir = presetRoot(presetsRoot) / fs::path(info.path).stem();
+    try {
+        if (const int copied = bank->adoptFrom(oldDir))
+            spdlog::info("presets: {} slot{} of {} copied from {} to {} (the old files stay)",
+                         copied, copied == 1 ? "" : "s", info.name, oldDir.string(), dir.string());
+    } catch (const std::exception& e) {
+        spdlog::error("presets: {} (the old folder {} is left as it is)", e.what(),
+                      oldDir.string());
+    }
+    for (const std::string& error : bank->load()) spdlog::error("{}", error);
+    return bank;
 }
 
 std::vector<std::vector<float>> keyframesFrom(const std::string& list, model::Generator& generator,

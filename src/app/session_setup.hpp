@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,10 +24,15 @@ namespace autolume::app {
 // null and `error` says why (the caller then never overwrites the file).
 nlohmann::json readParamsFile(const std::filesystem::path& path, std::string& error);
 
-// Where presets of a model live: <root>/<model file stem>/slot_NN.json; root is `presetsRoot`
-// or $XDG_DATA_HOME/autolume/presets (~/.local/share/autolume/presets).
-std::filesystem::path presetDirFor(const std::string& presetsRoot, const std::string& modelPath);
+// Where presets of a model file live: <root>/<stem>-<first 12 hex digits of its SHA-256>/
+// slot_NN.json; root is `presetsRoot` or $XDG_DATA_HOME/autolume/presets
+// (~/.local/share/autolume/presets).
+std::filesystem::path presetDirFor(const std::string& presetsRoot, const model::ModelInfo& info);
 control::ModelIdentity modelIdentity(const model::ModelInfo& info);
+// The model's bank, loaded (one line per unreadable slot); on the first start with a model
+// file, the readable slots of the old <root>/<stem>/ folder are copied in.
+std::unique_ptr<control::PresetBank> openPresetBank(const std::string& presetsRoot,
+                                                    const model::ModelInfo& info);
 
 // Keyframes from a list: seeds ("12", "0-3") mapped by the model with its current class, and
 // preset slots ("p2": slot 2, 1-based) from `bank`. Throws std::invalid_argument naming the

@@ -1,32 +1,23 @@
 // PortAudio session and device lookup; see portaudio_session.hpp.
 #include "portaudio_session.hpp"
 
-#include <alsa/asoundlib.h>
-#include <jack/jack.h>
 #include <pa_jack.h>
 
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+
+#include "autolume/audio/sound_hooks.hpp"
 
 namespace autolume::audio {
 namespace {
 
-void quietAlsa(const char*, int, const char*, int, const char*, ...) {}
-void quietJack(const char*) {}
-
 std::mutex g_mutex;
 int g_refs = 0;
-snd_lib_error_handler_t g_savedAlsa = nullptr;
-void (*g_savedJackError)(const char*) = nullptr;
-void (*g_savedJackInfo)(const char*) = nullptr;
-
-void restoreHandlers() {
-    snd_lib_error_set_handler(g_savedAlsa);
-    jack_set_error_function(g_savedJackError);
-    jack_set_info_function(g_savedJackInfo);
-}
+// Quiet ALSA and JACK while PortAudio is initialized (they print every failed probe).
+std::optional<QuietSoundHooks> g_quiet;
 
 std::string hostApiName(PaHostApiIndex index) {
     const PaHostApiInfo* api = Pa_GetHostApiInfo(index);
@@ -60,18 +51,13 @@ std::string describe(const std::vector<PaDevice>& devices) {
 PortAudioSession::PortAudioSession() {
     std::lock_guard lock(g_mutex);
     if (g_refs == 0) {
-        g_savedAlsa = snd_lib_error;
-        g_savedJackError = jack_error_callback;
-        g_savedJackInfo = jack_info_callback;
-        snd_lib_error_set_handler(quietAlsa);
-        jack_set_error_function(quietJack);
-        jack_set_info_function(quietJack);
+        g_quiet.emplace();
         PaJack_SetClientName(kPortAudioJackClient);
         const PaError err = Pa_Initialize();
         // PortAudio installs its own JACK error hook during initialization; keep ours.
-        jack_set_error_function(quietJack);
+        QuietSoundHooks::reinstall();
         if (err != paNoError) {
-            restoreHandlers();
+            g_quiet.reset();
             throw std::runtime_error(std::string("PortAudio: cannot initialize (") +
                                      Pa_GetErrorText(err) + ")");
         }
@@ -83,7 +69,7 @@ PortAudioSession::~PortAudioSession() {
     std::lock_guard lock(g_mutex);
     if (--g_refs == 0) {
         Pa_Terminate();
-        restoreHandlers();
+        g_quiet.reset();
     }
 }
 

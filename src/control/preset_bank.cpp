@@ -3,6 +3,7 @@
 #include "autolume/io/json_read.hpp"
 #include "autolume/io/text_file.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -32,6 +33,11 @@ fs::path PresetBank::pathOf(int slot) const {
     return m_dir / name;
 }
 
+const std::string& PresetBank::problem(int slot) const {
+    checkSlot(slot);
+    return m_problems[slot];
+}
+
 bool PresetBank::has(int slot) const noexcept {
     return slot >= 0 && slot < kSlots && m_slots[slot].has_value();
 }
@@ -56,6 +62,7 @@ std::string PresetBank::serialize(int slot, const Preset& preset) const {
         {"label", preset.label},
         {"model", {{"name", m_model.name}, {"num_ws", m_model.numWs}, {"w_dim", m_model.wDim}}},
         {"ws", ws}};
+    if (!m_model.sha256.empty()) doc["model"]["sha256"] = m_model.sha256;
     if (preset.params) doc["params"] = *preset.params;
     return doc.dump(1) + "\n";
 }
@@ -78,6 +85,14 @@ Preset PresetBank::parse(const std::string& text) const {
             "made for model '" + name + "' (" + std::to_string(model.value("num_ws", 0)) +
             " ws x " + std::to_string(model.value("w_dim", 0)) + "), not '" + m_model.name + "' (" +
             std::to_string(m_model.numWs) + " x " + std::to_string(m_model.wDim) + ")");
+    if (model.contains("sha256") && !m_model.sha256.empty() &&
+        model["sha256"] != nlohmann::json(m_model.sha256)) {
+        const std::string theirs = model["sha256"].is_string() ? model["sha256"].get<std::string>()
+                                                               : model["sha256"].dump();
+        throw std::runtime_error("made for another file of model '" + name + "' (sha256 " +
+                                 theirs.substr(0, 12) + "..., this one " +
+                                 m_model.sha256.substr(0, 12) + "...)");
+    }
     const auto& ws = doc.value("ws", nlohmann::json());
     if (!ws.is_array() || static_cast<int>(ws.size()) != m_model.numWs)
         throw std::runtime_error("\"ws\" must hold " + std::to_string(m_model.numWs) + " rows");
@@ -89,7 +104,10 @@ Preset PresetBank::parse(const std::string& text) const {
                                      std::to_string(m_model.wDim) + " numbers");
         for (const auto& v : row) {
             if (!v.is_number()) throw std::runtime_error("\"ws\" holds a non-number");
-            preset.ws.push_back(v.get<float>());
+            const double w = v.get<double>();
+            if (!(std::abs(w) <= kMaxLatent))
+                throw std::runtime_error("\"ws\" holds " + v.dump() + ", beyond +-1000");
+            preset.ws.push_back(static_cast<float>(w));
         }
     }
     preset.label = doc.value("label", "");
@@ -102,8 +120,10 @@ Preset PresetBank::parse(const std::string& text) const {
 
 std::vector<std::string> PresetBank::load() {
     std::vector<std::string> errors;
+    io::removeStaleTemporaries(m_dir);
     for (int slot = 0; slot < kSlots; ++slot) {
         m_slots[slot].reset();
+        m_problems[slot].clear();
         const fs::path path = pathOf(slot);
         std::error_code ec;
         if (!fs::exists(path, ec)) continue;
@@ -111,26 +131,62 @@ std::vector<std::string> PresetBank::load() {
         std::stringstream text;
         text << in.rdbuf();
         if (!in) {
-            errors.push_back(path.string() + ": cannot read");
+            m_problems[slot] = "cannot read";
+            errors.push_back(path.string() + ": cannot read (left untouched)");
             continue;
         }
         try {
             m_slots[slot] = parse(text.str());
         } catch (const std::exception& e) {
+            m_problems[slot] = e.what();
             errors.push_back(path.string() + ": " + e.what() + " (left untouched)");
         }
     }
     return errors;
 }
 
-void PresetBank::store(int slot, const Preset& preset) {
+int PresetBank::adoptFrom(const fs::path& oldDir) {
+    std::error_code ec;
+    if (oldDir == m_dir || !fs::is_directory(oldDir, ec)) return 0;
+    for (int slot = 0; slot < kSlots; ++slot)
+        if (fs::exists(pathOf(slot), ec)) return 0;  // this folder is in use already
+    PresetBank old(oldDir,
+                   ModelIdentity{m_model.name, m_model.numWs, m_model.wDim, m_model.sha256});
+    old.load();
+    int copied = 0;
+    for (int slot = 0; slot < kSlots; ++slot) {
+        if (!old.has(slot)) continue;
+        std::ifstream in(old.pathOf(slot), std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in) continue;
+        io::writeTextFileAtomic(pathOf(slot), text.str());  // byte for byte, labels and all
+        ++copied;
+    }
+    return copied;
+}
+
+void PresetBank::store(int slot, const Preset& preset, bool overwriteUnread) {
     const fs::path path = pathOf(slot);
+    std::error_code ec;
+    if (!m_slots[slot] && !overwriteUnread && fs::exists(path, ec))
+        throw UnreadableSlot(path.string() + ": holds a preset this model could not read" +
+                             (m_problems[slot].empty() ? "" : " (" + m_problems[slot] + ")") +
+                             "; not overwritten without a confirmation");
+    if (!m_slots[slot] && fs::exists(path, ec)) {
+        // Confirmed: the file this bank could not read is kept beside, as <slot>.replaced.
+        fs::copy_file(path, path.string() + ".replaced", fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            throw std::runtime_error(path.string() + ": cannot keep the old file (" + ec.message() +
+                                     "); not overwritten");
+    }
     if (preset.ws.size() != static_cast<std::size_t>(m_model.numWs) * m_model.wDim)
         throw std::runtime_error(path.string() + ": latent has " +
                                  std::to_string(preset.ws.size()) + " values, the model needs " +
                                  std::to_string(m_model.numWs * m_model.wDim));
     io::writeTextFileAtomic(path, serialize(slot, preset));
     m_slots[slot] = preset;
+    m_problems[slot].clear();
 }
 
 void PresetBank::clear(int slot) {
@@ -139,6 +195,7 @@ void PresetBank::clear(int slot) {
     fs::remove(path, ec);
     if (ec) throw std::runtime_error(path.string() + ": cannot remove (" + ec.message() + ")");
     m_slots[slot].reset();
+    m_problems[slot].clear();
 }
 
 std::vector<float> PresetBank::average(const std::vector<int>& slots) const {

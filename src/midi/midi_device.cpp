@@ -1,7 +1,5 @@
 #include "autolume/midi/midi_device.hpp"
 
-#include <alsa/asoundlib.h>
-#include <jack/jack.h>
 #include <readerwriterqueue/readerwriterqueue.h>
 #include <rtmidi/RtMidi.h>
 
@@ -12,6 +10,8 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+
+#include "autolume/audio/sound_hooks.hpp"
 
 namespace autolume::midi {
 
@@ -65,35 +65,18 @@ std::string lower(std::string_view s) {
 // redirection is process-wide, so probes take turns (a device and a port listing may overlap).
 class QuietProbe {
   public:
-    QuietProbe() : m_turn(s_mutex), m_saved(std::cerr.rdbuf(m_buffer.rdbuf())) {
-        m_savedAlsa = snd_lib_error;
-        m_savedJackError = jack_error_callback;
-        m_savedJackInfo = jack_info_callback;
-        snd_lib_error_set_handler(quietAlsa);
-        jack_set_error_function(quietJack);
-        jack_set_info_function(quietJack);
-    }
-    ~QuietProbe() {
-        std::cerr.rdbuf(m_saved);
-        snd_lib_error_set_handler(m_savedAlsa);
-        jack_set_error_function(m_savedJackError);
-        jack_set_info_function(m_savedJackInfo);
-    }
+    QuietProbe() : m_turn(s_mutex), m_saved(std::cerr.rdbuf(m_buffer.rdbuf())) {}
+    ~QuietProbe() { std::cerr.rdbuf(m_saved); }
     QuietProbe(const QuietProbe&) = delete;
     QuietProbe& operator=(const QuietProbe&) = delete;
     std::string text() const { return m_buffer.str(); }
 
   private:
-    static void quietAlsa(const char*, int, const char*, int, const char*, ...) {}
-    static void quietJack(const char*) {}
-
-    static inline std::mutex s_mutex;
+    static inline std::mutex s_mutex;  // std::cerr's buffer: one probe at a time
     std::lock_guard<std::mutex> m_turn;
     std::stringstream m_buffer;
     std::streambuf* m_saved;
-    snd_lib_error_handler_t m_savedAlsa = nullptr;
-    void (*m_savedJackError)(const char*) = nullptr;
-    void (*m_savedJackInfo)(const char*) = nullptr;
+    audio::QuietSoundHooks m_quiet;  // ALSA's and JACK's own stderr lines
 };
 
 struct Opened {

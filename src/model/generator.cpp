@@ -9,6 +9,8 @@
 // here uses device-generic c10 APIs, so the same source builds against a CPU-only LibTorch.
 #include "autolume/model/generator.hpp"
 
+#include "autolume/io/file_hash.hpp"
+
 #include "autolume/io/json_read.hpp"
 #include "autolume/model/archive_check.hpp"
 
@@ -454,6 +456,13 @@ std::unique_ptr<Generator> Generator::load(const std::string& path, DevicePrefer
     if (!std::filesystem::exists(path, ec)) fail("file not found");
     if (!std::filesystem::is_regular_file(path, ec)) fail("not a regular file");
 
+    // The content hash keys the model's presets; it is made here, on the loading thread, so a
+    // switch to a large model never stalls the stage.
+    try {
+        info.sha256 = io::sha256File(path);
+    } catch (const std::runtime_error& e) {
+        fail(e.what());
+    }
     // Loading runs the archive's code: it is checked as data first (archive_check.hpp).
     const ArchiveCheck archive = checkTorchScriptArchive(path);
     if (!archive.ok()) {

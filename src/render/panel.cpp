@@ -48,7 +48,8 @@ bool drawPanel(PanelState& s) {
     ImGui::Separator();
     ImGui::Text("display %5.1f fps   generator %5.1f fps", s.displayFps, s.generatorFps);
     ImGui::Text("generator %6.2f ms   audio->photon %6.1f ms", s.generatorMs, s.latencyMs);
-    if (s.overruns) ImGui::Text("audio overruns %llu", s.overruns);
+    if (!s.drops.empty())
+        ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1.0f), "dropped: %s", s.drops.c_str());
 
     ImGui::Separator();
     ImGui::Text("level %6.1f dB", s.levelDb);

@@ -98,9 +98,10 @@ void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits) {
         PresetSlotView& slot = panel.slots[i];
         if (slot.selected) selected.push_back(i);
         if (i % 4) ImGui::SameLine();
-        const ImVec4 color = slot.active   ? ImVec4(0.9f, 0.5f, 0.1f, 1.0f)
-                             : slot.stored ? ImVec4(0.2f, 0.5f, 0.3f, 1.0f)
-                                           : ImVec4(0.2f, 0.2f, 0.25f, 1.0f);
+        const ImVec4 color = slot.active             ? ImVec4(0.9f, 0.5f, 0.1f, 1.0f)
+                             : slot.stored           ? ImVec4(0.2f, 0.5f, 0.3f, 1.0f)
+                             : !slot.problem.empty() ? ImVec4(0.55f, 0.12f, 0.12f, 1.0f)
+                                                     : ImVec4(0.2f, 0.2f, 0.25f, 1.0f);
         ImGui::PushStyleColor(ImGuiCol_Button, color);
         if (slot.selected) ImGui::PushStyleVar(ImGuiStyleVar_FrameBorderSize, 2.0f);
         const std::string label = std::to_string(i + 1);
@@ -112,6 +113,8 @@ void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits) {
             else if (slot.stored)
                 edits.push_back({PresetEdit::Kind::Recall, {i}});
         }
+        if (!slot.problem.empty() && ImGui::IsItemHovered())
+            ImGui::SetTooltip("could not be read: %s", slot.problem.c_str());
         if (ImGui::IsItemClicked(ImGuiMouseButton_Right) && slot.stored)
             edits.push_back({PresetEdit::Kind::Clear, {i}});
         if (slot.selected) ImGui::PopStyleVar();
@@ -139,6 +142,28 @@ void drawPresetPanel(PresetPanel& panel, std::vector<PresetEdit>& edits) {
         edits.push_back({PresetEdit::Kind::Transition, {}});
     ImGui::TextDisabled("keyframes.mix (parameters) fades them in");
     if (!panel.message.empty()) ImGui::TextWrapped("%s", panel.message.c_str());
+    // A slot whose file could not be read is overwritten only when the performer says so.
+    if (panel.confirmSlot >= 0 && panel.confirmSlot < int(panel.slots.size())) {
+        ImGui::OpenPopup("overwrite preset?");
+        if (ImGui::BeginPopupModal("overwrite preset?", nullptr,
+                                   ImGuiWindowFlags_AlwaysAutoResize)) {
+            const PresetSlotView& slot = panel.slots[panel.confirmSlot];
+            ImGui::Text("Slot %d holds a file this model could not read:", panel.confirmSlot + 1);
+            ImGui::TextWrapped(
+                "%s", slot.problem.empty() ? "(written by another program)" : slot.problem.c_str());
+            if (ImGui::Button("overwrite (the old file is kept as .replaced)")) {
+                edits.push_back({PresetEdit::Kind::StoreConfirmed, {panel.confirmSlot}});
+                panel.confirmSlot = -1;
+                ImGui::CloseCurrentPopup();
+            }
+            ImGui::SameLine();
+            if (ImGui::Button("keep it")) {
+                panel.confirmSlot = -1;
+                ImGui::CloseCurrentPopup();
+            }
+            ImGui::EndPopup();
+        }
+    }
     ImGui::End();
 }
 

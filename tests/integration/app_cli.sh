@@ -88,11 +88,11 @@ check sighup 0 "parameters saved to hup_params\.json" -- timeout 120 xvfb-run -a
     bash -c '"$0" --demo --params hup_params.json & pid=$!; sleep 6; kill -HUP $pid; wait $pid' "$autolume"
 grep -q '"walk.weight"' hup_params.json || { echo "FAIL sighup: the file was not written"; fail=1; }
 echo '{"truncation": {"value": 0.3}}' >auto_params.json
-timeout 120 xvfb-run -a -s "-screen 0 640x480x24" \
-    bash -c '"$0" --demo --params auto_params.json --autosave 1 & pid=$!; sleep 8; kill -9 $pid; wait $pid' \
-    "$autolume" >autosave.log 2>&1
+timeout 120 xvfb-run -a -s "-screen 0 640x480x24" bash -c '"$0" --demo --params auto_params.json --autosave 1 &
+    pid=$!; for _ in $(seq 200); do grep -q walk.weight auto_params.json && break; sleep 0.5; done
+    kill -9 $pid; wait $pid' "$autolume" >autosave.log 2>&1
 python3 -c "import json,sys; d=json.load(open('auto_params.json')); sys.exit(not ('walk.weight' in d and abs(d['truncation']['value']-0.3)<1e-6))" ||
-    { echo "FAIL autosave: nothing was saved while running (kill -9 after 8 s)"; cat auto_params.json; fail=1; }
+    { echo "FAIL autosave: nothing was saved while running (killed with -9)"; cat auto_params.json; fail=1; }
 ls ./*.tmp* 2>/dev/null && { echo "FAIL autosave: temporaries left beside the files"; fail=1; }
 # A file with a valid header and no frames: one line, the demo instead (was a blank screen).
 sox -n -r 48000 -c 1 -b 16 empty.wav trim 0 0
@@ -101,6 +101,9 @@ check empty_slot_keyframe 2 "keyframe 'p5'.*slot_05\.json" -- live --demo --keyf
 check bad_keyframe 2 "keyframe 'x'" -- live --demo --keyframes x --duration 2
 check bad_timing 2 "keyframe-timing" -- live --demo --keyframe-timing sometimes --duration 2
 check keyframes 0 "frames generated" -- live --demo --keyframes 0-3 --keyframe-timing beat --duration 2
+# Every drop is counted and shown: the exit summary names each counter, even at 0.
+grep -Eq "dropped: audio samples [0-9]+, MIDI in 0, MIDI out 0, control messages 0, control events 0, refused messages 0, failed frames 0" keyframes.log ||
+    { echo "FAIL drops: no complete drop summary"; grep dropped keyframes.log; fail=1; }
 check unknown_profile 0 "no_such_profile\.json: no such MIDI profile.*without MIDI" -- live --demo --midi x --midi-profile no_such_profile --duration 2
 ((fail == 0)) && echo "PASS"
 exit $fail

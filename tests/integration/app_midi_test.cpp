@@ -277,7 +277,8 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
     // No idle drift, and no post stage with a memory or an envelope (trails, flash): in silence
     // the picture on screen changes only when MIDI changes it.
-    std::ofstream(params) << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
+    std::ofstream(params)
+        << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
                                  "post.flash.amount": {"value": 0}})";
     Child app(
         {AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
@@ -306,13 +307,21 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     cc(18, 127);  // knob 3: rotation strength (gated until R3 switches rotate on)
     press(66);    // R3
     ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 66, 127))) << readTail(log);
-    std::this_thread::sleep_for(600ms);  // the parameters' smoothing (50-100 ms) settles
-    const std::size_t after = shotCount(shots);
-    ASSERT_TRUE(waitFor([&] { return shotCount(shots) >= after + 2; }, 10s));
     EXPECT_EQ(differingPixels(shot(shots, before - 2), shot(shots, before - 1)), 0)
         << "silence: the picture should stand still";
-    EXPECT_GT(differingPixels(shot(shots, before - 1), shot(shots, after)), 10000)
-        << "GANSpace, truncation, noise and rotation should change the picture";
+    // The moves reach the screen within a frame or a few (hundreds of ms on a busy machine);
+    // the newest complete screenshot (one behind the newest file) is compared.
+    long changed = 0;
+    EXPECT_TRUE(waitFor(
+        [&] {
+            const std::size_t n = shotCount(shots);
+            changed =
+                n >= before + 2 ? differingPixels(shot(shots, before - 1), shot(shots, n - 2)) : 0;
+            return changed > 10000;
+        },
+        15s))
+        << "GANSpace, truncation, noise and rotation should change the picture: " << changed
+        << " pixels differ";
 
     // Malformed and partial messages: ignored and counted.
     send({0x90, 0x40});
@@ -323,8 +332,21 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     cc(46, 127);
     press(32);
     cc(46, 0);
-    const fs::path slot1 = presets / "placeholder" / "slot_01.json";
-    ASSERT_TRUE(waitFor([&] { return fs::exists(slot1); }, 10s)) << readTail(log);
+    // The model's folder: its file's stem and the first 12 hex digits of its SHA-256.
+    fs::path slot1;
+    ASSERT_TRUE(waitFor(
+        [&] {
+            std::error_code ec;
+            for (const auto& d : fs::directory_iterator(presets, ec)) {
+                const std::string name = d.path().filename().string();
+                if (name.size() == 24 && name.rfind("placeholder-", 0) == 0 &&
+                    fs::exists(d.path() / "slot_01.json"))
+                    slot1 = d.path() / "slot_01.json";
+            }
+            return !slot1.empty();
+        },
+        10s))
+        << readTail(log);
     ASSERT_TRUE(ledArrives(MidiMessage::controlChange(0, 32, 127)));
 
     // S1 recalls it: the active slot blinks (LED off and on again).
@@ -380,7 +402,8 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
                   log, env);
         ASSERT_TRUE(waitFor([&] { return readAll(log).find("in: '") != std::string::npos; }, 60s))
             << readTail(log);
-        // The "learn" button of walk.weight, the first parameter (see docs/images/stage_control.png).
+        // The "learn" button of walk.weight, the first parameter (see
+        // docs/images/stage_control.png).
         bool clicked = false;
         for (int attempt = 0; attempt < 5 && !clicked; ++attempt) {
             Child click({"xdotool", "mousemove", "349", "454", "sleep", "0.3", "click", "1"},
@@ -425,22 +448,35 @@ TEST_F(AppMidi, LearnFromThePanelBindsSavesAndReloadsTheMap) {
 // MIDI → photon: fader moves 150 ms apart; the stats CSV says when each arrived (RtMidi's
 // callback) and when the first frame made after it was presented. Reported, not judged
 // (docs/BENCHMARKS.md); the test only checks that the moves reach the frames.
+// Each fader move changes the presented frame: in silence with no drift the picture stands
+// still (equal frame hashes), and the first frame that reflects a move differs from the one
+// before it. The arrival -> presented-frame latency is printed (timings are not judged).
 TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
     const fs::path log = m_dir / "app.log";
     const fs::path stats = m_dir / "stats.csv";
-    Child app({AUTOLUME_EXE, "--model", kModel, "--demo", "--midi", kDevice, "--stats",
-               stats.string(), "--threads", "1", "--duration", "120"},
+    const fs::path params = m_dir / "still.json";
+    const fs::path silence = m_dir / "silence.wav";
+    Child sox({"sox", "-D", "-n", "-r", "48000", "-c", "1", "-b", "16", silence.string(), "trim",
+               "0", "120"},
+              m_dir / "sox.log");
+    ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
+    std::ofstream(params)
+        << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
+                                 "post.flash.amount": {"value": 0}})";
+    Child app({AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
+               "--params", params.string(), "--stats", stats.string(), "--threads", "1",
+               "--duration", "120"},
               log,
               {{"DISPLAY", m_display->name()},
                {"XDG_CONFIG_HOME", (m_dir / "config").string()},
                {"XDG_DATA_HOME", (m_dir / "data").string()}});
     ASSERT_TRUE(waitFor([&] { return readAll(log).find("in: '") != std::string::npos; }, 60s))
         << readTail(log);
-    std::this_thread::sleep_for(1s);
+    std::this_thread::sleep_for(2s);
     constexpr int kMoves = 20;
     for (int i = 0; i < kMoves; ++i) {
-        cc(0, i % 2 ? 100 : 27);
-        std::this_thread::sleep_for(150ms);
+        cc(0, i % 2 ? 100 : 27);  // fader 1: GANSpace 0 between -1.7 and +1.7
+        std::this_thread::sleep_for(400ms);
     }
     app.signal(SIGTERM);
     ASSERT_EQ(app.wait(30s), 0) << readTail(log);
@@ -448,26 +484,47 @@ TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
     std::ifstream in(stats);
     std::string line;
     std::getline(in, line);
-    ASSERT_NE(line.find("midi_wall_s"), std::string::npos) << line;
-    std::vector<double> latencyMs;
-    double lastMidi = -1.0;
+    ASSERT_NE(line.find("midi_wall_s,frame_hash"), std::string::npos) << line;
+    struct Row {
+        double present, midi, hash;
+    };
+    std::vector<Row> rows;
     while (std::getline(in, line)) {
         std::vector<double> v;
         std::stringstream ss(line);
         for (std::string cell; std::getline(ss, cell, ',');) v.push_back(std::stod(cell));
-        ASSERT_EQ(v.size(), 8u) << line;
-        const double present = v[0], midi = v[7];
-        if (midi > 0 && midi != lastMidi) {
-            latencyMs.push_back((present - midi) * 1e3);
-            lastMidi = midi;
+        ASSERT_EQ(v.size(), 9u) << line;
+        rows.push_back({v[0], v[7], v[8]});
+    }
+    // Before the first move: a still picture over the last second (so a change is the fader's).
+    std::size_t firstMove = 0;
+    while (firstMove < rows.size() && rows[firstMove].midi <= 0) ++firstMove;
+    ASSERT_LT(firstMove, rows.size()) << "no frame reflects a MIDI message";
+    std::size_t stillRows = 0;
+    for (std::size_t i = firstMove; i-- > 0 && rows[i].present > rows[firstMove].present - 1.0;) {
+        EXPECT_EQ(rows[i].hash, rows[firstMove - 1].hash) << "silence: the picture moved by itself";
+        ++stillRows;
+    }
+    EXPECT_GE(stillRows, 5u);
+    std::vector<double> latencyMs;
+    int unchanged = 0;
+    for (std::size_t i = firstMove; i < rows.size(); ++i) {
+        if (i > 0 && rows[i].midi != rows[i - 1].midi) {
+            if (rows[i].hash == rows[i - 1].hash)
+                ++unchanged;
+            else
+                latencyMs.push_back((rows[i].present - rows[i].midi) * 1e3);
         }
     }
-    EXPECT_GE(latencyMs.size(), static_cast<std::size_t>(kMoves * 3 / 4));
-    for (double ms : latencyMs) EXPECT_GT(ms, 0.0);
+    // Moves closer together than a frame (a busy machine: 200-700 ms) share one; every move
+    // that reached a frame changed it.
+    EXPECT_GE(latencyMs.size(), static_cast<std::size_t>(kMoves / 2));
+    EXPECT_EQ(unchanged, 0) << "frames that reflect a fader move but did not change";
     std::sort(latencyMs.begin(), latencyMs.end());
     if (!latencyMs.empty())
         std::printf(
-            "MIDI arrival -> presented frame: %zu moves, median %.1f ms, min %.1f, max %.1f\n",
+            "MIDI arrival -> changed presented frame: %zu moves, median %.1f ms, min %.1f, max "
+            "%.1f\n",
             latencyMs.size(), latencyMs[latencyMs.size() / 2], latencyMs.front(), latencyMs.back());
 }
 

@@ -1,6 +1,7 @@
 #include "autolume/control/preset_bank.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -108,4 +109,102 @@ TEST(PresetBank, AFailedWriteKeepsTheOldFileAndSlot) {
     EXPECT_THROW(bank.store(0, {{9, 9}, std::nullopt, "new"}), std::runtime_error);
     EXPECT_EQ(readFile(dir / "slot_01.json"), before);
     EXPECT_EQ(bank.get(0).label, "old");
+}
+
+TEST(PresetBank, AnUnreadSlotIsOverwrittenOnlyWhenConfirmedAndTheOldFileKept) {
+    const fs::path dir = freshDir("presets_confirm");
+    const ModelIdentity model{"mine", 1, 2};
+    std::ofstream(dir / "slot_02.json") << "{ broken by hand";
+    PresetBank other(dir, {"theirs", 1, 2});
+    other.store(2, {{5, 6}, std::nullopt, "theirs"});
+    const std::string theirs = readFile(dir / "slot_03.json");
+
+    PresetBank bank(dir, model);
+    EXPECT_EQ(bank.load().size(), 2u);
+    EXPECT_NE(bank.problem(1).find("not valid JSON"), std::string::npos) << bank.problem(1);
+    EXPECT_NE(bank.problem(2).find("made for model 'theirs'"), std::string::npos);
+    EXPECT_TRUE(bank.problem(0).empty());
+    const Preset mine{{1, 2}, std::nullopt, "mine"};
+    EXPECT_THROW(bank.store(1, mine), UnreadableSlot);
+    EXPECT_THROW(bank.store(2, mine), UnreadableSlot);
+    EXPECT_EQ(readFile(dir / "slot_02.json"), "{ broken by hand");
+    EXPECT_EQ(readFile(dir / "slot_03.json"), theirs);
+    EXPECT_FALSE(bank.has(1));
+    // A file that appeared after load() (another program) is not ours to overwrite either.
+    std::ofstream(dir / "slot_05.json") << "{}";
+    EXPECT_THROW(bank.store(4, mine), UnreadableSlot);
+    bank.store(0, mine);  // an empty slot: no question
+    bank.store(0, mine);  // our own file: no question
+
+    bank.store(2, mine, true);
+    EXPECT_EQ(readFile(dir / "slot_03.json.replaced"), theirs);
+    EXPECT_TRUE(bank.has(2));
+    EXPECT_TRUE(bank.problem(2).empty());
+    PresetBank again(dir, model);
+    again.load();
+    EXPECT_EQ(again.get(2).label, "mine");
+}
+
+TEST(PresetBank, TheModelFilesHashAndTheLatentRangeAreChecked) {
+    const fs::path dir = freshDir("presets_hash");
+    PresetBank a(dir, {"m", 1, 2, "aaaa0000aaaa0000"});
+    a.store(0, {{1, 2}, std::nullopt, ""});
+    EXPECT_NE(readFile(dir / "slot_01.json").find("\"sha256\": \"aaaa0000aaaa0000\""),
+              std::string::npos);
+    PresetBank b(dir, {"m", 1, 2, "bbbb1111bbbb1111"});
+    const auto errors = b.load();
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("made for another file of model 'm' (sha256 aaaa0000aaaa..."),
+              std::string::npos)
+        << errors[0];
+    // Files from before the hash (none recorded) are read by any file of the model.
+    PresetBank legacy(dir, {"m", 1, 2, ""});
+    legacy.store(1, {{3, 4}, std::nullopt, ""});
+    EXPECT_EQ(b.load().size(), 1u);
+    EXPECT_TRUE(b.has(1));
+
+    std::ofstream(dir / "slot_03.json")
+        << R"({"format": "autolume-preset", "version": 1, "model": {"name": "m", "num_ws": 1,
+              "w_dim": 2}, "ws": [[1e30, 0]]})";
+    const auto far = b.load();
+    ASSERT_EQ(far.size(), 2u);
+    EXPECT_NE(far[1].find("slot_03.json: \"ws\" holds 1e+30, beyond +-1000"), std::string::npos)
+        << far[1];
+}
+
+TEST(PresetBank, ReadableSlotsOfTheOldStemFolderAreCopiedOnce) {
+    const fs::path root = freshDir("presets_adopt");
+    const ModelIdentity legacyModel{"m", 1, 2, ""};
+    PresetBank old(root / "default", legacyModel);
+    old.store(0, {{1, 2}, std::nullopt, "intro"});
+    old.store(3, {{3, 4}, std::nullopt, "drop"});
+    std::ofstream(root / "default" / "slot_06.json") << "{ broken";
+    PresetBank otherModel(root / "default", {"n", 2, 2, ""});
+    otherModel.store(7, {{1, 2, 3, 4}, std::nullopt, "another default.pt"});
+    const std::string intro = readFile(root / "default" / "slot_01.json");
+
+    PresetBank bank(root / "default-0123456789ab", {"m", 1, 2, "0123456789abcdef"});
+    EXPECT_EQ(bank.adoptFrom(root / "default"), 2);
+    EXPECT_TRUE(bank.load().empty());
+    EXPECT_EQ(bank.get(0).label, "intro");
+    EXPECT_EQ(bank.get(3).label, "drop");
+    EXPECT_FALSE(bank.has(5));
+    EXPECT_FALSE(bank.has(7));
+    EXPECT_EQ(readFile(root / "default-0123456789ab" / "slot_01.json"), intro);
+    EXPECT_TRUE(fs::exists(root / "default" / "slot_01.json")) << "the old files stay";
+    // Once the folder is in use, nothing is copied again (a cleared slot stays clear).
+    bank.clear(0);
+    EXPECT_EQ(bank.adoptFrom(root / "default"), 0);
+    EXPECT_FALSE(fs::exists(root / "default-0123456789ab" / "slot_01.json"));
+}
+
+TEST(PresetBank, LoadRemovesTemporariesOfKilledSaves) {
+    const fs::path dir = freshDir("presets_stale");
+    const pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ::waitpid(child, nullptr, 0);  // a process id that no longer runs
+    std::ofstream(dir / ("slot_01.json.tmp" + std::to_string(child))) << "half a presè";
+    PresetBank bank(dir, {"m", 1, 2});
+    EXPECT_TRUE(bank.load().empty());
+    EXPECT_FALSE(fs::exists(dir / ("slot_01.json.tmp" + std::to_string(child))));
 }

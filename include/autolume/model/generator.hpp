@@ -47,6 +47,7 @@ struct LayerInfo {
 
 struct ModelInfo {
     std::string path;
+    std::string sha256;       // of the file's bytes, lowercase hex (as sha256sum prints)
     std::string name;         // from the archive's metadata, else the file name
     std::string description;  // one line for the UI ("placeholder: random weights", ...)
     bool placeholder = false;

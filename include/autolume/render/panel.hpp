@@ -36,7 +36,7 @@ struct PanelState {
     float onsetStrength = 0.0f;
     bool onset = false;
     float walkSpeed = 0.0f;
-    unsigned long long overruns = 0;
+    std::string drops;  // what was lost and how much ("audio samples 512, MIDI in 3"), or empty
     std::string shaderError;
     std::vector<int> exitResolutions;  // output sizes the model offers, smallest first
     int frameResolution = 0;           // size of the frame on screen

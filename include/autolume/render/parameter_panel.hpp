@@ -42,6 +42,7 @@ void drawParameterPanel(ParameterPanel& panel, std::vector<ParameterEdit>& edits
 
 struct PresetSlotView {
     bool stored = false;
+    std::string problem;  // the slot's file could not be read: why (shown, never overwritten)
     bool active = false;
     bool selected = false;  // chosen for averaging
 };
@@ -50,6 +51,7 @@ struct PresetEdit {
     enum class Kind {
         Recall,
         Store,
+        StoreConfirmed,  // over a file that could not be read, after the performer said so
         Clear,
         RecallAverage,
         Release,
@@ -66,6 +68,7 @@ struct PresetPanel {
     int keyframeTiming = 0;  // 0 free (onsets), 1 per beat, 2 per bar
     int transition = 0;      // 0 linear, 1 exponential
     int keyframeCount = 0;   // shown
+    int confirmSlot = -1;    // >= 0: ask whether to overwrite this slot's unreadable file
     bool visible = true;
 };
 
