@@ -193,7 +193,10 @@ TEST(TempoTracker, LocksToIdealOnsetTrainsWithoutOctaveErrors) {
         }
         EXPECT_NEAR(tracker.estimate().bpm, bpm, 0.5) << bpm;
         EXPECT_GT(tracker.estimate().confidence, 0.8f) << bpm;
-        EXPECT_GT(beats, 0) << bpm;
+        // Locked within 4 of the 10 s, and never more than one beat per beat.
+        const double perSec = bpm / 60.0;
+        EXPECT_GE(beats, static_cast<int>(perSec * 6.0)) << bpm;
+        EXPECT_LE(beats, static_cast<int>(perSec * 10.0) + 1) << bpm;
     }
 }
 

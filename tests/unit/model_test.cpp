@@ -93,7 +93,7 @@ TEST_F(ModelTest, LoadsPlaceholderAndInfoMatchesMetadata) {
     EXPECT_EQ(info.layers[1].name, "b8.conv0");
     EXPECT_EQ(info.layers.back().name, "b64.conv1");
     EXPECT_EQ(info.layers.back().resolution, 64);
-    EXPECT_GT(info.layers.back().channels, 0);
+    EXPECT_EQ(info.layers.back().channels, 16);  // export_placeholder.py: 16 channels at 64 px
     EXPECT_FALSE(info.device.empty());
 
     const io::NpyArray wAvg = reference("w_avg.npy");
