@@ -172,11 +172,13 @@ std::vector<std::string> ParameterRegistry::fromJson(const nlohmann::json& json)
         Pending p{*id, entry["value"].get<float>(), std::nullopt};
         if (entry.contains("mod")) {
             const auto& mod = entry["mod"];
-            const auto source = mod.is_object() && mod.value("source", "").size()
-                                    ? featureFromName(mod.value("source", ""))
-                                    : std::nullopt;
-            const auto curve =
-                mod.is_object() ? curveFromName(mod.value("curve", "linear")) : std::nullopt;
+            // Names must be strings (value() would throw nlohmann's type_error otherwise).
+            const bool names = mod.is_object() && mod.contains("source") &&
+                               mod["source"].is_string() &&
+                               (!mod.contains("curve") || mod["curve"].is_string());
+            const auto source =
+                names ? featureFromName(mod["source"].get<std::string>()) : std::nullopt;
+            const auto curve = names ? curveFromName(mod.value("curve", "linear")) : std::nullopt;
             if (!source || !curve || !mod.contains("gain") || !mod["gain"].is_number())
                 throw std::invalid_argument("parameter '" + name +
                                             "': \"mod\" needs a known source, curve and gain");

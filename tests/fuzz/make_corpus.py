@@ -8,9 +8,7 @@ models/default.pt with its tensor bytes emptied (code and pickles as shipped, 60
 
 import json
 import shutil
-import struct
 import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -88,6 +86,19 @@ def json_files() -> None:
     (d / 'preset_params.json').write_text(json.dumps(preset, indent=1) + '\n')
     (d / 'deep.json').write_text('[' * 63 + ']' * 63)
     (d / 'big_float.json').write_text('{"truncation": {"value": 1e39}}')
+    # Inputs that found bugs (fixed; unit tests in preset_bank_test, parameters_test and
+    # midi_profile_test): wrong types escaped as nlohmann's type_error, 1e30 converted to int.
+    found = {
+        'found_format_number.json': '{"format": 1, "version": 1}',
+        'found_preset_model_number.json': '{"format":"autolume-preset","version":1,"model":5}',
+        'found_preset_num_ws_1e30.json':
+            '{"format":"autolume-preset","version":1,"model":{"name":"fuzz","num_ws":1e30,'
+            '"w_dim":4}}',
+        'found_mod_source_number.json':
+            '{"walk.weight":{"value":1,"mod":{"source":3,"gain":1}}}',
+    }
+    for name, text in found.items():
+        (d / name).write_text(text + '\n')
 
 
 def audio() -> None:
@@ -98,11 +109,9 @@ def audio() -> None:
              ('s16.flac', ['-b', '16']), ('s16.au', ['-b', '16']), ('ulaw.wav', ['-e', 'u-law']),
              ('s16.caf', ['-b', '16']), ('s16.w64', ['-b', '16']), ('s16.voc', ['-b', '16']),
              ('s16_stereo.wav', ['-b', '16', '-c', '2'])]
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, opts in cases:
-            out = d / name
-            subprocess.run(['sox', '-n', '-r', '8000', *opts, str(out), 'synth', '0.02', 'sine',
-                            '440'], check=True)
+    for name, opts in cases:  # -R -D: repeatable, no dither, so the files stay the same
+        subprocess.run(['sox', '-R', '-D', '-n', '-r', '8000', *opts, str(d / name), 'synth',
+                        '0.02', 'sine', '440'], check=True)
     # A WAV header that claims more data than it holds (a cut-off download).
     data = (d / 's16.wav').read_bytes()
     (d / 'truncated.wav').write_bytes(data[:60])

@@ -66,3 +66,22 @@ TEST(Parameters, JsonRoundTripAndBadInputChangesNothing) {
     EXPECT_THROW(b.fromJson(bad), std::invalid_argument);
     EXPECT_EQ(b.base(y), 7.0f) << "a rejected document must not apply any of its values";
 }
+
+// Found by fuzz_json: a "mod" whose source or curve is not a string escaped fromJson as
+// nlohmann's type_error instead of the documented std::invalid_argument naming the parameter.
+TEST(Parameters, ModulationNamesOfTheWrongTypeAreInvalidArguments) {
+    ParameterRegistry r;
+    const ParamId x = r.add({"x", 0, 1, 0.5f, 0, ""});
+    for (const char* text : {R"({"x": {"value": 1, "mod": {"source": 3, "gain": 1}}})",
+                             R"({"x": {"value": 1, "mod": {"source": "level", "gain": 1,
+                                                          "curve": ["square"]}}})"}) {
+        const nlohmann::json doc = nlohmann::json::parse(text);
+        try {
+            r.fromJson(doc);
+            ADD_FAILURE() << "accepted " << text;
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("parameter 'x'"), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(r.base(x), 0.5f);
+    }
+}
