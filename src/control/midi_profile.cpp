@@ -58,7 +58,7 @@ std::string str(const json& j, const std::string& where, const char* key) {
 // 1..16 or "any" in files; 0..15 or -1 in memory.
 int channelFrom(const json& v, const std::string& where) {
     if (v.is_string() && v.get<std::string>() == "any") return -1;
-    if (!v.is_number_integer() || v.get<int>() < 1 || v.get<int>() > 16)
+    if (!v.is_number_integer() || v < 1 || v > 16)  // compared as JSON: 2^32 + 1 is not 1
         fail(where + "\"channel\" must be 1..16 or \"any\", not " + v.dump());
     return v.get<int>() - 1;
 }
@@ -314,10 +314,10 @@ void MidiProfile::validate() const {
 
 MidiProfile MidiProfile::fromJson(const json& j) {
     if (!j.is_object()) fail("a profile must be a JSON object");
-    if (j.value("format", "") != kFormat)
+    if (!j.contains("format") || j["format"] != kFormat)
         fail("not an autolume MIDI profile (no \"format\": \"autolume-midi-profile\")");
-    if (!j.contains("version") || !j["version"].is_number_integer() ||
-        j["version"].get<int>() < 1 || j["version"].get<int>() > kFormatVersion)
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] < 1 ||
+        j["version"] > kFormatVersion)
         fail("profile version " + (j.contains("version") ? j["version"].dump() : "missing") +
              " is not one this autolume reads (" + std::to_string(kFormatVersion) + ")");
     checkKeys(j, "",

@@ -14,8 +14,29 @@ namespace autolume::control {
 namespace fs = std::filesystem;
 
 namespace {
+
 constexpr const char* kFormat = "autolume-preset";
+
+// Typed fields: a wrong type is the file's mistake, told in one line naming the key. nlohmann's
+// value() would throw its own type_error instead, and turn 1e30 into an int undefined.
+std::string stringField(const nlohmann::json& j, const char* key, const char* where) {
+    if (!j.contains(key)) return {};
+    if (!j[key].is_string())
+        throw std::runtime_error(std::string("\"") + where + "\" must be a string, not " +
+                                 j[key].dump());
+    return j[key].get<std::string>();
 }
+
+int intField(const nlohmann::json& j, const char* key, const char* where) {
+    if (!j.contains(key)) return 0;
+    const nlohmann::json& v = j[key];
+    if (!v.is_number_integer() || v < 0 || v > 1 << 20)
+        throw std::runtime_error(std::string("\"") + where + "\" must be an integer in 0.." +
+                                 std::to_string(1 << 20) + ", not " + v.dump());
+    return v.get<int>();
+}
+
+}  // namespace
 
 PresetBank::PresetBank(fs::path dir, ModelIdentity model)
     : m_dir(std::move(dir)), m_model(std::move(model)) {}
@@ -69,22 +90,24 @@ std::string PresetBank::serialize(int slot, const Preset& preset) const {
 
 Preset PresetBank::parse(const std::string& text) const {
     const nlohmann::json doc = io::parseJsonLimited(text);  // one-line runtime_error
-    if (!doc.is_object() || doc.value("format", "") != kFormat)
+    if (!doc.is_object() || !doc.contains("format") || doc["format"] != kFormat)
         throw std::runtime_error("not an autolume preset (no \"format\": \"autolume-preset\")");
     if (!doc.contains("version") || !doc["version"].is_number_integer() ||
-        doc["version"].get<int>() > kFormatVersion)
+        doc["version"] > kFormatVersion)
         throw std::runtime_error("preset format version " +
                                  (doc.contains("version") ? doc["version"].dump() : "missing") +
                                  " is newer than this autolume reads (" +
                                  std::to_string(kFormatVersion) + ")");
-    const auto& model = doc.value("model", nlohmann::json::object());
-    const std::string name = model.value("name", "");
-    if (name != m_model.name || model.value("num_ws", 0) != m_model.numWs ||
-        model.value("w_dim", 0) != m_model.wDim)
-        throw std::runtime_error(
-            "made for model '" + name + "' (" + std::to_string(model.value("num_ws", 0)) +
-            " ws x " + std::to_string(model.value("w_dim", 0)) + "), not '" + m_model.name + "' (" +
-            std::to_string(m_model.numWs) + " x " + std::to_string(m_model.wDim) + ")");
+    const nlohmann::json model = doc.contains("model") ? doc["model"] : nlohmann::json::object();
+    if (!model.is_object()) throw std::runtime_error("\"model\" must be an object");
+    const std::string name = stringField(model, "name", "model.name");
+    const int numWs = intField(model, "num_ws", "model.num_ws");
+    const int wDim = intField(model, "w_dim", "model.w_dim");
+    if (name != m_model.name || numWs != m_model.numWs || wDim != m_model.wDim)
+        throw std::runtime_error("made for model '" + name + "' (" + std::to_string(numWs) +
+                                 " ws x " + std::to_string(wDim) + "), not '" + m_model.name +
+                                 "' (" + std::to_string(m_model.numWs) + " x " +
+                                 std::to_string(m_model.wDim) + ")");
     if (model.contains("sha256") && !m_model.sha256.empty() &&
         model["sha256"] != nlohmann::json(m_model.sha256)) {
         const std::string theirs = model["sha256"].is_string() ? model["sha256"].get<std::string>()
@@ -110,7 +133,7 @@ Preset PresetBank::parse(const std::string& text) const {
             preset.ws.push_back(static_cast<float>(w));
         }
     }
-    preset.label = doc.value("label", "");
+    preset.label = stringField(doc, "label", "label");
     if (doc.contains("params")) {
         if (!doc["params"].is_object()) throw std::runtime_error("\"params\" must be an object");
         preset.params = doc["params"];

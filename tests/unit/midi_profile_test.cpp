@@ -242,3 +242,18 @@ TEST(MidiProfile, ChannelsDefaultsAndJsonRoundTrip) {
     EXPECT_EQ(back.toJson(), p.toJson());
     EXPECT_EQ(back.bindings[2].led->on, 4);
 }
+
+// Found by fuzz_json: a "format" that is not a string escaped fromJson as nlohmann's
+// type_error, not the documented std::invalid_argument; 2^32 + 1 read as version 1 and channel 1.
+TEST(MidiProfile, WrongTypesAndHugeIntegersAreInvalidArguments) {
+    const json cases[] = {
+        json::parse(R"({"format": 1, "version": 1, "bindings": []})"),
+        json::parse(R"({"format": ["autolume-midi-profile"], "version": 1, "bindings": []})"),
+        json::parse(R"({"format": "autolume-midi-profile", "version": 4294967297,
+                        "bindings": []})"),
+        minimal(json::array({{{"cc", 1}, {"channel", 4294967297LL}, {"param", "x"}}})),
+    };
+    for (const json& doc : cases) {
+        EXPECT_THROW(MidiProfile::fromJson(doc), std::invalid_argument) << doc.dump();
+    }
+}

@@ -88,3 +88,20 @@ TEST(Parameters, JsonRoundTripAndBadFieldsAreRefusedOneByOne) {
     EXPECT_EQ(b.base(y), 5.0f) << "the value beside a refused mod applies";
     EXPECT_THROW(b.fromJson(nlohmann::json::array()), std::invalid_argument);
 }
+
+// Found by fuzz_json: a "mod" whose source or curve is not a string escaped fromJson as
+// nlohmann's type_error instead of the documented std::invalid_argument naming the parameter.
+// Found by fuzz_json: names of the wrong type escaped as nlohmann's type_error.
+TEST(Parameters, ModulationNamesOfTheWrongTypeAreRefusedByName) {
+    ParameterRegistry r;
+    const ParamId x = r.add({"x", 0, 1, 0.5f, 0, ""});
+    for (const char* text : {R"({"x": {"value": 1, "mod": {"source": 3, "gain": 1}}})",
+                             R"({"x": {"value": 1, "mod": {"source": "level", "gain": 1,
+                                                          "curve": ["square"]}}})"}) {
+        const auto report = r.fromJson(nlohmann::json::parse(text));
+        ASSERT_EQ(report.refused.size(), 1u) << text;
+        EXPECT_EQ(report.refused[0].rfind("'x.mod': needs a known", 0), 0u) << report.refused[0];
+        EXPECT_EQ(r.modulation(x).source, Feature::None) << "a refused mod changes nothing";
+        EXPECT_EQ(r.base(x), 1.0f) << "the value beside it applies";
+    }
+}

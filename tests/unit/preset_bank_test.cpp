@@ -208,3 +208,36 @@ TEST(PresetBank, LoadRemovesTemporariesOfKilledSaves) {
     EXPECT_TRUE(bank.load().empty());
     EXPECT_FALSE(fs::exists(dir / ("slot_01.json.tmp" + std::to_string(child))));
 }
+
+// Found by fuzz_json: fields of the wrong type escaped parse() as nlohmann's type_error, not the
+// documented one-line std::runtime_error, and "num_ws": 1e30 was converted to int (undefined
+// behaviour, UBSan's report); 2^32 + 1 read as version 1.
+TEST(PresetBank, FieldsOfTheWrongTypeAreOneLineErrors) {
+    const PresetBank bank(freshDir("presets_types"), {"mine", 1, 2});
+    const std::string head = R"({"format": "autolume-preset", "version": 1, )";
+    const std::string ws = R"("ws": [[1, 2]])";
+    const std::pair<std::string, std::string> cases[] = {
+        {R"({"format": 1, "version": 1})", "not an autolume preset"},
+        {head + R"("model": 5})", "\"model\" must be an object"},
+        {head + R"("model": {"name": 7, "num_ws": 1, "w_dim": 2}})", "\"model.name\" must be"},
+        {head + R"("model": {"name": "mine", "num_ws": "1", "w_dim": 2}})",
+         "\"model.num_ws\" must be an integer"},
+        {head + R"("model": {"name": "mine", "num_ws": 1e30, "w_dim": 2}})",
+         "\"model.num_ws\" must be an integer"},
+        {head + R"("model": {"name": "mine", "num_ws": 1, "w_dim": 2}, "label": 5, )" + ws + "}",
+         "\"label\" must be a string"},
+        {R"({"format": "autolume-preset", "version": 4294967297})", "version 4294967297"},
+    };
+    for (const auto& [text, expected] : cases) {
+        try {
+            bank.parse(text);
+            ADD_FAILURE() << "accepted " << text;
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find(expected), std::string::npos)
+                << text << ": " << e.what();
+        }
+    }
+    const Preset ok =
+        bank.parse(head + R"("model": {"name": "mine", "num_ws": 1, "w_dim": 2}, )" + ws + "}");
+    EXPECT_EQ(ok.ws, (std::vector<float>{1, 2}));
+}

@@ -306,6 +306,25 @@ def test_oversized_config_is_refused_under_a_memory_limit(tmp_path: Path, marker
     assert not out.exists()
 
 
+def test_huge_memo_index_is_refused_under_a_memory_limit(tmp_path: Path, marker: Path) -> None:
+    """LONG_BINPUT 0x7fffffff after the snapshot's first object (found by the mutation test,
+    test_pickle_mutation.py): the C unpickler would grow its memo table to 16 GiB. The opcode
+    pre-check refuses the index in one line, within the 3 GiB address-space limit."""
+    cfg = OF.Config(8)
+    data = OF.dumps(OF.snapshot(cfg, OF.make_weights(cfg, seed=2), str(marker)), protocol=3)
+    assert data[:3] == b'\x80\x03}'  # PROTO 3, EMPTY_DICT
+    pkl = tmp_path / 'memo.pkl'
+    pkl.write_bytes(data[:3] + b'r\xff\xff\xff\x7f' + data[3:])
+    out = tmp_path / 'model.pt'
+    limit = 'ulimit -v 3000000; exec "$0" "$@"'
+    result = subprocess.run(['bash', '-c', limit, sys.executable, str(CONVERT), str(pkl), str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == f'{pkl}: memo index 2147483647 at opcode 2 is beyond the objects ' \
+        'before it (a corrupt pickle)\n', result.stderr
+    assert not out.exists()
+
+
 def test_missing_output_folder_is_not_created(tmp_path: Path, marker: Path) -> None:
     cfg = OF.Config(8)
     pkl = tmp_path / 'g.pkl'

@@ -37,6 +37,7 @@ def _describe(e: BaseException) -> str:
 # extension registry, persistent ids, and protocol 0/1 instance creation.
 FORBIDDEN_OPCODES = frozenset(['BYTEARRAY8', 'NEXT_BUFFER', 'READONLY_BUFFER', 'EXT1', 'EXT2',
                                'EXT4', 'PERSID', 'BINPERSID', 'INST', 'OBJ'])
+MEMO_PUT_OPCODES = frozenset(['PUT', 'BINPUT', 'LONG_BINPUT'])
 
 
 def _check_opcodes(f: io.BytesIO, allow_persistent_ids: bool = False) -> None:
@@ -48,10 +49,16 @@ def _check_opcodes(f: io.BytesIO, allow_persistent_ids: bool = False) -> None:
     forbidden = FORBIDDEN_OPCODES - {'BINPERSID'} if allow_persistent_ids else FORBIDDEN_OPCODES
     start = f.tell()
     try:
-        for opcode, _, _ in pickletools.genops(f):
+        for count, (opcode, arg, _) in enumerate(pickletools.genops(f)):
             if opcode.name in forbidden:
                 raise FormatError(f'uses pickle opcode {opcode.name}, which is not part of the '
                                   'StyleGAN2-ADA snapshot format')
+            # The C unpickler grows its memo table to the index a PUT names (8 bytes per
+            # slot, zeroed): LONG_BINPUT 0x7fffffff in an 18 KB file took 16 GiB. Picklers
+            # number memo entries in order, so an index never exceeds the opcodes before it.
+            if opcode.name in MEMO_PUT_OPCODES and arg >= count:
+                raise FormatError(f'memo index {arg} at opcode {count} is beyond the objects '
+                                  'before it (a corrupt pickle)')
     except FormatError:
         raise
     except Exception as e:
