@@ -32,7 +32,7 @@ using autolume::fuzz::undocumented;
 using nlohmann::json;
 
 // The model the preset seeds were made for (tests/fuzz/corpus/fuzz_json/preset_*.json).
-const ModelIdentity kModel{"fuzz", 2, 4};
+const ModelIdentity kModel{"fuzz", 2, 4, ""};
 
 void checkLimits(const json& j, int depth) {
     check(depth <= autolume::io::kMaxJsonDepth, "parsed deeper than the limit");
@@ -59,7 +59,9 @@ ParameterRegistry makeRegistry() {
 // Returns whether the registry took the parameters.
 bool readParams(const json& doc, ParameterRegistry& r) {
     try {
-        r.fromJson(doc);
+        // Refused fields are reported one line each; the rest applied.
+        for (const std::string& line : r.fromJson(doc).refused)
+            checkOneLine("ParameterRegistry::fromJson refused", line);
     } catch (const std::invalid_argument& e) {
         checkOneLine("ParameterRegistry::fromJson", e.what());
         return false;
