@@ -1,8 +1,10 @@
 #include "autolume/midi/midi_device.hpp"
 
+// moodycamel's queue, through the header that sets up its TSan annotations.
+#include "autolume/util/reader_writer_queue.hpp"
+
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <rtmidi/RtMidi.h>
 
 #include <algorithm>
