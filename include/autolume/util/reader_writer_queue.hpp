@@ -7,11 +7,11 @@
 // / After on one global address), but enables that only through clang's
 // __has_feature(thread_sanitizer); under GCC the annotations were off and every message handed
 // over was reported as a data race on its contents. GCC says __SANITIZE_THREAD__ instead: with
-// it, the same annotations are defined here before the header reads them. Outside TSan builds
-// nothing changes.
+// it, the same annotations are defined here before the header reads them (clang keeps
+// upstream's own). Outside TSan builds nothing changes.
 #pragma once
 
-#if defined(__SANITIZE_THREAD__) && !defined(AE_TSAN_ANNOTATE_RELEASE)
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__) && !defined(AE_TSAN_ANNOTATE_RELEASE)
 // Upstream's declarations, exactly (clang's branch of the header declares them again).
 extern "C" void AnnotateHappensBefore(const char*, int, void*);
 extern "C" void AnnotateHappensAfter(const char*, int, void*);
