@@ -8,7 +8,9 @@
 // __has_feature(thread_sanitizer); under GCC the annotations were off and every message handed
 // over was reported as a data race on its contents. GCC says __SANITIZE_THREAD__ instead: with
 // it, the same annotations are defined here before the header reads them (clang keeps
-// upstream's own). Outside TSan builds nothing changes.
+// upstream's own). Like upstream's, the annotations use one address for every queue: a race
+// ordered only through some other queue's hand-off would go unseen. Outside TSan builds nothing
+// changes.
 #pragma once
 
 #if defined(__SANITIZE_THREAD__) && !defined(__clang__) && !defined(AE_TSAN_ANNOTATE_RELEASE)
