@@ -15,7 +15,6 @@
 // SetKeyframes and a completed MIDI learn allocate (rare events).
 #pragma once
 
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -30,6 +29,7 @@
 #include "autolume/control/parameters.hpp"
 #include "autolume/midi/midi_device.hpp"
 #include "autolume/midi/midi_pump.hpp"
+#include "autolume/util/reader_writer_queue.hpp"
 
 namespace autolume::app {
 

@@ -14,8 +14,6 @@
 // The worker threads never throw out of their loops and never wait for the main thread.
 #pragma once
 
-#include <readerwriterqueue/readerwriterqueue.h>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -32,6 +30,7 @@
 #include "autolume/model/generator.hpp"
 #include "autolume/model/model_loader.hpp"
 #include "autolume/util/latest_value.hpp"
+#include "autolume/util/reader_writer_queue.hpp"
 #include "control_session.hpp"
 #include "frame_latents.hpp"
 

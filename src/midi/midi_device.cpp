@@ -1,6 +1,8 @@
 #include "autolume/midi/midi_device.hpp"
 
-#include <readerwriterqueue/readerwriterqueue.h>
+// moodycamel's queue, through the header that sets up its TSan annotations.
+#include "autolume/util/reader_writer_queue.hpp"
+
 #include <rtmidi/RtMidi.h>
 
 #include <algorithm>
