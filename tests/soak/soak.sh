@@ -76,13 +76,14 @@ mkdir -p audio && (
     # Start-up and shutdown take a few seconds each: two cycles more than the run.
     s cycle.wav ../soak.wav repeat $((duration / 60 + 2))
     rm -f ./*.wav
-)
+) && rmdir audio
 echo "soak: audio $(soxi -d soak.wav) ($(soxi -s soak.wav) samples)"
 
 # --- processes, stopped on exit ------------------------------------------------------------
 jack_pid="" ctl_pid="" app_pid="" mon_pid=""
 stop_all() {
     local pid
+    : >"$pids_file"
     for pid in "$mon_pid" "$app_pid" "$ctl_pid"; do
         [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
     done
@@ -103,9 +104,19 @@ stop_jack() {
     rm -rf /dev/shm/jack_"${JACK_DEFAULT_SERVER:-none}"_* 2>/dev/null || true
     jack_pid=""
 }
+pids_file=$out/pids
+: >"$pids_file"
 trap stop_all EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
+# SIGKILL (a CTest timeout) skips the trap: a watchdog kills what is left once the script is
+# gone. stop_all empties the list first, so it never signals a reused pid.
+(
+    while kill -0 $$ 2>/dev/null; do sleep 1; done
+    # shellcheck disable=SC2046
+    [[ -s $pids_file ]] && kill -KILL $(cat "$pids_file") 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
+remember() { echo "$1" >>"$pids_file"; }
 
 # Waits up to $3 s for the line $2 in file $1.
 wait_for_line() {
@@ -130,12 +141,14 @@ start_jack_and_controller() {
     jackd -v -n "$name" --no-realtime -S -t 4000 -d dummy -r 48000 -p 256 \
         >"jackd.$attempt.log" 2>&1 </dev/null &
     jack_pid=$!
+    remember "$jack_pid"
     if ! wait_for_line "jackd.$attempt.log" JackThreadedDriver::Init 10; then
         echo "soak: attempt $attempt: jackd did not start in 10 s: $(tail -n 3 "jackd.$attempt.log")"
         return 1
     fi
     "$controller" --duration "$duration" --bind-timeout 120 >"controller.log" 2>&1 </dev/null &
     ctl_pid=$!
+    remember "$ctl_pid"
     if ! wait_for_line controller.log '^ready$' 10; then
         echo "soak: attempt $attempt: the controller's JACK ports did not open in 10 s: $(tail -n 3 controller.log)"
         kill -KILL "$ctl_pid" 2>/dev/null || true
@@ -161,10 +174,12 @@ XDG_CONFIG_HOME=$out/config XDG_DATA_HOME=$out/data \
     --health health.csv --duration $((duration + 120)) "${extra_args[@]}" \
     >app.log 2>&1 </dev/null &
 app_pid=$!
+remember "$app_pid"
 start_unix=$(date +%s.%N)
 "$python" "$here/soak_report.py" sample --pid "$app_pid" --out samples.csv \
     --setup-pids "$jack_pid $ctl_pid $XSERVER_PID" >monitor.log 2>&1 &
 mon_pid=$!
+remember "$mon_pid"
 
 # The controller plays `duration` seconds once the app has bound it, then ends; the app is
 # then asked to quit (SIGTERM, as a show's end) and must exit 0 within 30 s.
@@ -192,6 +207,7 @@ wait "$ctl_pid"
 ctl_status=$?
 set -e
 ctl_pid=""
+stop_unix=$(date +%s.%N)
 early=0
 if [[ -n $app_pid ]]; then
     sleep 1  # the last messages reach the app's queue
@@ -214,7 +230,9 @@ sleep 1.5  # the monitor sees the app gone and writes its last row
 kill "$mon_pid" 2>/dev/null || true
 wait "$mon_pid" 2>/dev/null || true
 mon_pid=""
+rm -f soak.wav  # made again by the next run (an hour of it is 360 MB)
 
 "$python" "$here/soak_report.py" report --dir "$out" --duration "$duration" \
     --app-status "$app_status" --app-early "$early" --controller-status "$ctl_status" \
-    --start-unix "$start_unix" --end-unix "$end_unix" --ganspace-unix "$ganspace_unix"
+    --start-unix "$start_unix" --end-unix "$end_unix" --ganspace-unix "$ganspace_unix" \
+    --stop-unix "$stop_unix"

@@ -12,6 +12,7 @@
 // "sent N messages, received M LED messages".
 //
 // Exit codes: 0 after playing, 1 when the app never bound (--bind-timeout), 2 usage.
+#include <jack/jack.h>
 #include <rtmidi/RtMidi.h>
 #include <signal.h>
 
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
     }
     ::signal(SIGINT, onSignal);
     ::signal(SIGTERM, onSignal);
+    // The soak's jackd runs with -v (for its "ready" line), which makes every client verbose.
+    jack_set_info_function([](const char*) {});
     try {
         RtMidiOut out(RtMidi::UNIX_JACK, name);
         out.openVirtualPort("out");

@@ -84,8 +84,16 @@ def sample(args):
     tick = os.sysconf("SC_CLK_TCK")
     setup = [int(p) for p in args.setup_pids.split()] + [os.getpid()]
 
+    known = {}
+
     def setup_ticks():
-        return sum(t for t in (_proc_cpu_ticks(p) for p in setup) if t is not None)
+        # A helper that has exited keeps its last count (else its CPU would seem to vanish
+        # into "others").
+        for p in setup:
+            t = _proc_cpu_ticks(p)
+            if t is not None:
+                known[p] = t
+        return sum(known.values())
 
     with open(args.out, "w", newline="") as f:
         out = csv.writer(f)
@@ -159,8 +167,10 @@ def _quantile(values, q):
 
 
 def judge(d, duration, app_status, app_early, controller_status, start_unix, end_unix,
-          ganspace_unix=0.0):
-    """Returns (summary lines, failures, timeseries rows)."""
+          ganspace_unix=0.0, stop_unix=0.0):
+    """Returns (summary lines, failures, timeseries rows). Memory and gaps are judged from
+    the warm-up's end to stop_unix (the controller's end, when the app is asked to quit;
+    0: end_unix): shutdown frees memory and is no show."""
     health = _read_csv(os.path.join(d, "health.csv"))
     samples = _read_csv(os.path.join(d, "samples.csv"))
     app_log = _read_text(os.path.join(d, "app.log"))
@@ -171,6 +181,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
     failures = []
     lines = []
     ran = end_unix - start_unix
+    stop = (stop_unix if stop_unix > 0 else end_unix) - start_unix
     lines.append(f"run: {ran:.0f} s from the app's launch to its exit; controller played "
                  f"{duration} s; warm-up {warmup:.0f} s")
 
@@ -195,7 +206,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
     # Memory.
     for s in samples:
         s["t"] = s["unix_s"] - start_unix
-    after = [s for s in samples if s["t"] >= warmup]
+    after = [s for s in samples if warmup <= s["t"] <= stop]
     if samples:
         lines.append(f"RSS: start {samples[0]['rss_kib'] / 1024:.1f} MiB, "
                      f"peak {max(s['rss_kib'] for s in samples) / 1024:.1f} MiB, "
@@ -203,7 +214,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
     if after:
         base = after[0]["rss_kib"]
         peak = max(after, key=lambda s: s["rss_kib"])
-        end = after[-1]["rss_kib"]
+        end = after[-1]["rss_kib"]  # the last sample before the app was asked to quit
         growth = 100.0 * (peak["rss_kib"] - base) / base
         lines.append(f"RSS after warm-up: at its end {base / 1024:.1f} MiB, max "
                      f"{peak['rss_kib'] / 1024:.1f} MiB (t={peak['t']:.0f} s), end "
@@ -226,7 +237,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
         rss = min(near, key=lambda s: abs(s["unix_s"] - h["unix_s"]))["rss_kib"] if near else 0
         rows.append({"t": t, "h": h, "others": others, "rss": rss,
                      "idle": others is not None and others <= IDLE_OTHERS_CORES})
-    judged = [r for r in rows if r["t"] >= warmup]
+    judged = [r for r in rows if warmup <= r["t"] <= stop]
     if judged:
         idle = [r for r in judged if r["idle"]]
         worst = max(judged, key=lambda r: r["h"]["period_max_ms"])
@@ -289,7 +300,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
     sent = _last_int(r"sent (\d+) messages", ctl_log)
     leds = _last_int(r"received (\d+) LED messages", ctl_log)
     received = _last_int(r"MIDI: (\d+) messages", app_log)
-    binds = len(re.findall(r"MIDI \(JACK\) in: '", app_log))
+    binds = len(re.findall(r"MIDI \(JACK\) in: '[^']*', out: '", app_log))
     malformed = _last_int(r"(\d+) malformed", app_log)
     if sent is not None:
         lines.append(f"MIDI: controller sent {sent}, app received "
@@ -307,7 +318,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
 def report(args):
     lines, failures, rows = judge(args.dir, args.duration, args.app_status, args.app_early,
                                   args.controller_status, args.start_unix, args.end_unix,
-                                  args.ganspace_unix)
+                                  args.ganspace_unix, args.stop_unix)
     with open(os.path.join(args.dir, "timeseries.csv"), "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(["t_s", "rss_mib", "presents", "period_p50_ms", "period_p99_ms",
@@ -345,6 +356,7 @@ def main():
     r.add_argument("--start-unix", type=float, required=True)
     r.add_argument("--end-unix", type=float, required=True)
     r.add_argument("--ganspace-unix", type=float, default=0.0)
+    r.add_argument("--stop-unix", type=float, default=0.0)
     args = parser.parse_args()
     return sample(args) if args.command == "sample" else report(args)
 

@@ -96,3 +96,12 @@ def test_the_warm_up_lasts_until_ganspace_is_ready(tmp_path):
     assert any("frame gap" in f for f in verdict(d))
     _, failures, _ = soak_report.judge(d, 300, 0, 0, 0, T0, T0 + 301, ganspace_unix=T0 + 50)
     assert failures == []
+
+
+def test_shutdown_after_the_stop_is_not_judged(tmp_path):
+    # The app frees memory and may stall while it quits: neither counts.
+    d = make_run(tmp_path, rss=lambda t: 150_000 if t > 290 else 300_000,
+                 gap=lambda t: 900.0 if t > 292 else 30.0)
+    lines, failures, _ = soak_report.judge(d, 300, 0, 0, 0, T0, T0 + 301, stop_unix=T0 + 290)
+    assert failures == [], failures
+    assert any("end 293.0 MiB; growth +0.00 % (max), +0.00 % (end)" in line for line in lines), lines
