@@ -8,8 +8,7 @@
 
 namespace autolume::app {
 
-HealthLog::HealthLog(const std::string& path, double intervalSec)
-    : m_out(path), m_intervalNs(static_cast<std::int64_t>(intervalSec * 1e9)) {
+HealthLog::HealthLog(const std::string& path) : m_out(path) {
     m_ok = static_cast<bool>(m_out);
     if (!m_ok) return;
     m_out << "time_s,unix_s,presents,period_p50_ms,period_p99_ms,period_max_ms,gaps_over_100ms,"
@@ -17,14 +16,6 @@ HealthLog::HealthLog(const std::string& path, double intervalSec)
              "generator_ms,hops,audio_overruns,midi_received,midi_malformed,generator_errors,"
              "rss_kib\n"
           << std::flush;
-}
-
-bool HealthLog::due(std::int64_t nowNs) {
-    if (m_nextNs == 0) m_nextNs = nowNs + m_intervalNs;
-    if (nowNs < m_nextNs) return false;
-    // A stalled loop writes one row for the whole stall, not one per interval missed.
-    while (m_nextNs <= nowNs) m_nextNs += m_intervalNs;
-    return true;
 }
 
 void HealthLog::write(const HealthSample& s) {

@@ -33,19 +33,15 @@ struct HealthSample {
 
 class HealthLog {
   public:
-    // Opens (truncates) `path` and writes the header; ok() says whether it could.
-    HealthLog(const std::string& path, double intervalSec);
+    // Opens (truncates) `path` and writes the header; ok() says whether it could. The caller
+    // writes a row per interval and clears its interval's FramePacing after each.
+    explicit HealthLog(const std::string& path);
 
     bool ok() const { return m_ok; }
-    // Whether a row is due at `nowNs` (steady clock); the first is due one interval after
-    // the first call.
-    bool due(std::int64_t nowNs);
     void write(const HealthSample& sample);
 
   private:
     std::ofstream m_out;
-    std::int64_t m_intervalNs;
-    std::int64_t m_nextNs = 0;
     bool m_ok = false;
 };
 

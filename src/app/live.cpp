@@ -376,11 +376,13 @@ int runLive(const LiveOptions& options) {
 
     RateMeter displayRate, generatorRate;
     util::FramePacing outputPacing, controlPacing;  // the whole run
-    // --health: the same per interval, cleared after each row.
+    // The same per interval (--health-interval, 1 s by default), cleared after each: the
+    // stage window's "longest frame" and the --health rows.
     util::FramePacing outputInterval, controlInterval;
+    const auto intervalNs = static_cast<std::int64_t>(options.healthIntervalSec * 1e9);
     std::unique_ptr<HealthLog> health;
     if (!options.healthFile.empty()) {
-        health = std::make_unique<HealthLog>(options.healthFile, options.healthIntervalSec);
+        health = std::make_unique<HealthLog>(options.healthFile);
         if (!health->ok()) {
             spdlog::error("{}: cannot write the health file", options.healthFile);
             health.reset();
@@ -388,6 +390,7 @@ int runLive(const LiveOptions& options) {
     }
     const std::int64_t startNs = nowNs();
     auto seconds = [&](std::int64_t ns) { return (ns - startNs) / 1e9; };
+    std::int64_t nextIntervalNs = startNs + intervalNs;
     std::int64_t nextShotNs =
         startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
     std::int64_t nextMidiStatusNs = startNs;
@@ -531,20 +534,26 @@ int runLive(const LiveOptions& options) {
             spdlog::info("audio file {} ended", sourceInfo.name);
             announcedEnd = true;
         }
-        if (health && health->due(presentNs)) {
-            HealthSample h;
-            h.timeSec = seconds(presentNs);
-            h.output = &outputInterval;
-            h.control = stage->twoWindows() ? &controlInterval : nullptr;
-            h.framesGenerated = s.frames.load();
-            h.framesShown = displayed;
-            h.generatorMs = panel.generatorMs;
-            h.hops = s.hops.load();
-            h.audioOverruns = panel.overruns;
-            h.midiReceived = snap.midiReceived;
-            h.midiMalformed = snap.midiMalformed;
-            h.generatorErrors = s.generatorErrors.load();
-            health->write(h);
+        if (presentNs >= nextIntervalNs) {
+            // After a stall: one interval for the whole stall, not one per interval missed.
+            nextIntervalNs = presentNs + intervalNs;
+            stagePanel.longestFrameMs = static_cast<float>(outputInterval.maxMs());
+            stagePanel.stalls = outputPacing.gaps();
+            if (health) {
+                HealthSample h;
+                h.timeSec = seconds(presentNs);
+                h.output = &outputInterval;
+                h.control = stage->twoWindows() ? &controlInterval : nullptr;
+                h.framesGenerated = s.frames.load();
+                h.framesShown = displayed;
+                h.generatorMs = panel.generatorMs;
+                h.hops = s.hops.load();
+                h.audioOverruns = panel.overruns;
+                h.midiReceived = snap.midiReceived;
+                h.midiMalformed = snap.midiMalformed;
+                h.generatorErrors = s.generatorErrors.load();
+                health->write(h);
+            }
             outputInterval.clear();
             controlInterval.clear();
         }
