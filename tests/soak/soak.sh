@@ -183,8 +183,22 @@ remember "$mon_pid"
 
 # The controller plays `duration` seconds once the app has bound it, then ends; the app is
 # then asked to quit (SIGTERM, as a show's end) and must exit 0 within 30 s.
+# Ends child $1 (TERM, then KILL after $2 s); its exit status in $ended_status.
+ended_status=""
+end_within() {
+    local i
+    kill -TERM "$1" 2>/dev/null || true
+    for ((i = 0; i < $2 * 10; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$1" 2>/dev/null && { echo "soak: pid $1 did not end within $2 s; killed" >&2; kill -KILL "$1"; }
+    set +e
+    wait "$1"
+    ended_status=$?
+    set -e
+}
+
 app_status=""
 ganspace_unix=0
+early=0
 while kill -0 "$ctl_pid" 2>/dev/null; do
     # GANSpace is computed (or read from its cache) in the background after the start: the
     # warm-up lasts at least until it is there.
@@ -192,40 +206,39 @@ while kill -0 "$ctl_pid" 2>/dev/null; do
         ganspace_unix=$(date +%s.%N)
     fi
     if ! kill -0 "$app_pid" 2>/dev/null; then
+        end_unix=$(date +%s.%N)
         set +e
         wait "$app_pid"
         app_status=$?
         set -e
         app_pid=""
+        early=1
         echo "soak: the app ended during the run with status $app_status"
         break
     fi
     sleep 1
 done
-set +e
-wait "$ctl_pid"
-ctl_status=$?
-set -e
-ctl_pid=""
 stop_unix=$(date +%s.%N)
-early=0
-if [[ -n $app_pid ]]; then
-    sleep 1  # the last messages reach the app's queue
-    kill -TERM "$app_pid" 2>/dev/null || true
-    for ((i = 0; i < 300; i++)); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$app_pid" 2>/dev/null; then
-        echo "soak: the app did not exit within 30 s of SIGTERM; killed"
-        kill -KILL "$app_pid" 2>/dev/null || true
-    fi
-    set +e
-    wait "$app_pid"
-    app_status=$?
-    set -e
-    app_pid=""
+if ((early)); then
+    # After a client's crash jackd can hold the others for tens of seconds (client timeout
+    # 4 s, -S): the controller is ended, not waited for.
+    end_within "$ctl_pid" 10
+    ctl_status=$ended_status
+    ctl_pid=""
 else
-    early=1
+    set +e
+    wait "$ctl_pid"
+    ctl_status=$?
+    set -e
+    ctl_pid=""
+    stop_unix=$(date +%s.%N)
+    sleep 1  # the last messages reach the app's queue
+    # Asked to quit as at a show's end: it must exit 0 within 30 s.
+    end_within "$app_pid" 30
+    app_status=$ended_status
+    app_pid=""
+    end_unix=$(date +%s.%N)
 fi
-end_unix=$(date +%s.%N)
 sleep 1.5  # the monitor sees the app gone and writes its last row
 kill "$mon_pid" 2>/dev/null || true
 wait "$mon_pid" 2>/dev/null || true

@@ -186,21 +186,21 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
                  f"{duration} s; warm-up {warmup:.0f} s")
 
     # Crash, early end, exit status.
+    name = ""
+    if app_status > 128:
+        try:
+            name = f", {signal.Signals(app_status - 128).name}"
+        except ValueError:
+            pass
     if app_early:
         failures.append(f"the app ended {ran:.0f} s after launch, before the controller "
-                        f"finished (status {app_status})")
+                        f"finished (status {app_status}{name})")
     elif app_status != 0:
-        name = ""
-        if app_status > 128:
-            try:
-                name = f", {signal.Signals(app_status - 128).name}"
-            except ValueError:
-                pass
         failures.append(f"the app exited with status {app_status}{name}")
     if "bound" not in ctl_log.split():
         failures.append("the app never bound the MIDI controller: " +
                         (ctl_log.strip().splitlines() or ["(no output)"])[-1])
-    elif controller_status != 0:
+    elif controller_status != 0 and not app_early:  # ended by the soak after a crash
         failures.append(f"the MIDI controller exited with status {controller_status}")
 
     # Memory.
@@ -305,7 +305,7 @@ def judge(d, duration, app_status, app_early, controller_status, start_unix, end
     if sent is not None:
         lines.append(f"MIDI: controller sent {sent}, app received "
                      f"{received if received is not None else '?'} "
-                     f"(malformed {malformed}), LED messages back "
+                     f"(malformed {malformed if malformed is not None else '?'}), LED messages back "
                      f"{leds}, port bound {binds} time(s)")
         if received is not None and received < sent:
             failures.append(f"MIDI: the app received {received} of {sent} messages")
