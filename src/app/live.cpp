@@ -32,8 +32,10 @@
 #include "autolume/render/panel.hpp"
 #include "autolume/render/scopes.hpp"
 #include "autolume/render/stage_panel.hpp"
+#include "autolume/util/frame_pacing.hpp"
 #include "desk.hpp"
 #include "engine.hpp"
+#include "health_log.hpp"
 #include "options.hpp"
 #include "params_file.hpp"
 #include "session_setup.hpp"
@@ -163,30 +165,6 @@ double secondsSinceLaunch() {
     return up - std::stod(field) / ticks;
 }
 
-// Frame periods in 0.25 ms bins up to 250 ms (no allocation per frame), for p50 / p99.
-class PacingStats {
-  public:
-    void tick(std::int64_t nowNs) {
-        if (m_lastNs) {
-            const double ms = (nowNs - m_lastNs) / 1e6;
-            ++m_bins[std::min<std::size_t>(static_cast<std::size_t>(ms * 4), m_bins.size() - 1)];
-            ++m_count;
-        }
-        m_lastNs = nowNs;
-    }
-    double quantileMs(double q) const {
-        std::uint64_t seen = 0;
-        const auto target = static_cast<std::uint64_t>(q * static_cast<double>(m_count));
-        for (std::size_t i = 0; i < m_bins.size(); ++i) {
-            seen += m_bins[i];
-            if (seen > target) return (static_cast<double>(i) + 0.5) / 4.0;
-        }
-        return 0.0;
-    }
-    std::uint64_t count() const { return m_count; }
-
-  private:
-    std::array<std::uint64_t, 1000> m_bins{};
     std::uint64_t m_count = 0;
     std::int64_t m_lastNs = 0;
 };
@@ -448,9 +426,22 @@ int runLive(const LiveOptions& options) {
     render::StagePanelState& stagePanel = stage->panel();
 
     RateMeter displayRate, generatorRate;
-    PacingStats outputPacing, controlPacing;
+    util::FramePacing outputPacing, controlPacing;  // the whole run
+    // The same per interval (--health-interval, 1 s by default), cleared after each: the
+    // stage window's "longest frame" and the --health rows.
+    util::FramePacing outputInterval, controlInterval;
+    const auto intervalNs = static_cast<std::int64_t>(options.healthIntervalSec * 1e9);
+    std::unique_ptr<HealthLog> health;
+    if (!options.healthFile.empty()) {
+        health = std::make_unique<HealthLog>(options.healthFile);
+        if (!health->ok()) {
+            spdlog::error("{}: cannot write the health file", options.healthFile);
+            health.reset();
+        }
+    }
     const std::int64_t startNs = nowNs();
     auto seconds = [&](std::int64_t ns) { return (ns - startNs) / 1e9; };
+    std::int64_t nextIntervalNs = startNs + intervalNs;
     std::int64_t nextShotNs =
         startNs + static_cast<std::int64_t>(options.screenshotIntervalSec * 1e9);
     std::int64_t nextMidiStatusNs = startNs;
@@ -505,6 +496,7 @@ int runLive(const LiveOptions& options) {
         if (lastPresentNs)
             scopes.addOutputPeriod(static_cast<float>((presentNs - lastPresentNs) / 1e6));
         outputPacing.tick(presentNs);
+        outputInterval.tick(presentNs);
         lastPresentNs = presentNs;
         if (stage->shotReady()) {
             writeShot(options.screenshotDir, *stage, engine.frame(), shots++);
@@ -578,7 +570,9 @@ int runLive(const LiveOptions& options) {
             scopes.push(scopeSampleFrom(snap, panel.levelDb), seconds(presentNs));
         if (stage->controlDue(presentNs)) {
             stage->drawControl(drawUi, presentNs);
-            controlPacing.tick(nowNs());
+            const std::int64_t controlNs = nowNs();
+            controlPacing.tick(controlNs);
+            controlInterval.tick(controlNs);
         }
         if (panel.loadRequested) {
             panel.loadRequested = false;
@@ -598,6 +592,29 @@ int runLive(const LiveOptions& options) {
         }
         if (paramsFile.autosaveDue(seconds(presentNs)))
             paramsFile.autosave(desk.parameters(), seconds(presentNs));
+        if (presentNs >= nextIntervalNs) {
+            // After a stall: one interval for the whole stall, not one per interval missed.
+            nextIntervalNs = presentNs + intervalNs;
+            stagePanel.longestFrameMs = static_cast<float>(outputInterval.maxMs());
+            stagePanel.stalls = outputPacing.gaps();
+            if (health) {
+                HealthSample h;
+                h.timeSec = seconds(presentNs);
+                h.output = &outputInterval;
+                h.control = stage->twoWindows() ? &controlInterval : nullptr;
+                h.framesGenerated = s.frames.load();
+                h.framesShown = displayed;
+                h.generatorMs = panel.generatorMs;
+                h.hops = s.hops.load();
+                h.audioOverruns = source->overruns();
+                h.midiReceived = snap.midiReceived;
+                h.midiMalformed = snap.midiMalformed;
+                h.generatorErrors = s.generatorErrors.load();
+                health->write(h);
+            }
+            outputInterval.clear();
+            controlInterval.clear();
+        }
         if (options.durationSec > 0 && seconds(presentNs) >= options.durationSec) break;
         const std::int64_t busyNs = nowNs() - loopNs;
         if (busyNs < minFrameNs)
@@ -626,13 +643,17 @@ int runLive(const LiveOptions& options) {
         source->overruns(), s.modelSwitches.load());
     engine.fetchSnapshot();
     spdlog::info("dropped: {}", dropCounts(engine, *source, engine.snapshot()).line(true));
-    spdlog::info("output: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms",
-                 stage->outputPresents(), outputPacing.quantileMs(0.5),
-                 outputPacing.quantileMs(0.99));
+    spdlog::info(
+        "output: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms max {:.1f} ms, {} over "
+        "{:.0f} ms",
+        stage->outputPresents(), outputPacing.quantileMs(0.5), outputPacing.quantileMs(0.99),
+        outputPacing.maxMs(), outputPacing.gaps(), util::FramePacing::kGapMs);
     if (stage->twoWindows())
-        spdlog::info("control: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms",
-                     stage->controlPresents(), controlPacing.quantileMs(0.5),
-                     controlPacing.quantileMs(0.99));
+        spdlog::info(
+            "control: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms max {:.1f} ms, {} "
+            "over {:.0f} ms",
+            stage->controlPresents(), controlPacing.quantileMs(0.5), controlPacing.quantileMs(0.99),
+            controlPacing.maxMs(), controlPacing.gaps(), util::FramePacing::kGapMs);
     return 0;
 }
 

@@ -87,6 +87,11 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--screenshot-interval", o.screenshotIntervalSec, "seconds between screenshots")
         ->check(CLI::PositiveNumber);
     app.add_option("--stats", o.statsFile, "write per-frame timings (CSV) to this file");
+    app.add_option("--health", o.healthFile,
+                   "write one CSV row per interval: presents, frame period p50/p99/max, gaps "
+                   "over 100 ms, frames, MIDI and audio counters, resident memory");
+    app.add_option("--health-interval", o.healthIntervalSec, "seconds per --health row")
+        ->check(CLI::Range(0.1, 3600.0));
     app.add_option("--shader-dir", o.shaderDir,
                    "shader folder (post/ holds the post chain's stages)");
     app.add_option("--switch-model-after", o.modelSwitches,

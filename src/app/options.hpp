@@ -35,7 +35,9 @@ struct LiveOptions {
     double durationSec = 0.0;  // > 0: quit after this many seconds (tests, installations)
     std::string screenshotDir;
     double screenshotIntervalSec = 0.5;
-    std::string statsFile;  // CSV, one row per displayed frame
+    std::string statsFile;   // CSV, one row per displayed frame
+    std::string healthFile;  // CSV, one row per interval: presents, frame gaps, RSS, counters
+    double healthIntervalSec = 1.0;
     std::uint64_t seed = 0;
     int threads = 0;        // CPU inference threads, 0: automatic
     double maxFps = 0.0;    // generator frame cap (saves CPU, costs latency); 0: none

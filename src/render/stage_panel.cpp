@@ -110,6 +110,9 @@ StagePanelChanges drawStagePanel(StagePanelState& s, Scopes& scopes) {
     ImGui::TextWrapped("%s", s.placement.c_str());
     ImGui::Text("output %5.1f fps   generator %4.1f ms   latency %3.0f ms", s.outputFps,
                 s.generatorMs, s.latencyMs);
+    // What a soak measures, for the performer: a stall is a frame period over 100 ms.
+    ImGui::Text("longest frame %3.0f ms (last second)   stalls %llu", s.longestFrameMs,
+                static_cast<unsigned long long>(s.stalls));
     changes.monitor = monitorCombo(s);
     changes.fit = fitCombo(s);
     changes.canvas = canvasCombo(s);

@@ -6,6 +6,7 @@
 // Thread contract: main thread only, between Window::beginUi() and Window::present().
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct StagePanelState {
     float outputFps = 0.0f;
     float generatorMs = 0.0f;
     float latencyMs = 0.0f;
+    float longestFrameMs = 0.0f;  // the output's longest frame period in the last second
+    std::uint64_t stalls = 0;     // output frame periods over 100 ms since the start
     bool twoWindows = false;
     // edited
     int outputMonitor = -1;  // -1: windowed
