@@ -165,10 +165,6 @@ double secondsSinceLaunch() {
     return up - std::stod(field) / ticks;
 }
 
-    std::uint64_t m_count = 0;
-    std::int64_t m_lastNs = 0;
-};
-
 // FNV-1a of the frame's pixels: the stats file shows which presented frames differ (tests
 // tell a frame changed by a fader from one that stood still).
 std::uint32_t frameHash(const std::vector<std::uint8_t>& rgba) {
