@@ -264,6 +264,19 @@ class AppMidi : public ::testing::Test {
     LedLog m_ledLog;
 };
 
+// A still scene: 120 s of exact silence, and parameters with no idle drift and no post stage
+// with a memory or an envelope (trails, flash), so the picture on screen changes only when MIDI
+// changes it. Returns sox's exit status (its log: dir/sox.log).
+int makeStillScene(const fs::path& dir, const fs::path& silence, const fs::path& params) {
+    Child sox({"sox", "-D", "-n", "-r", "48000", "-c", "1", "-b", "16", silence.string(), "trim",
+               "0", "120"},
+              dir / "sox.log");
+    std::ofstream(params)
+        << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
+                                 "post.flash.amount": {"value": 0}})";
+    return sox.wait(30s);
+}
+
 TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     const fs::path log = m_dir / "app.log";
     const fs::path params = m_dir / "params.json";
@@ -271,15 +284,7 @@ TEST_F(AppMidi, ControllerDrivesParametersBendingPresetsAndLeds) {
     // Silence: the picture stands still, so what changes on screen is what MIDI changed.
     const fs::path silence = m_dir / "silence.wav";
     const fs::path shots = m_dir / "shots";
-    Child sox({"sox", "-D", "-n", "-r", "48000", "-c", "1", "-b", "16", silence.string(), "trim",
-               "0", "120"},
-              m_dir / "sox.log");
-    ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
-    // No idle drift, and no post stage with a memory or an envelope (trails, flash): in silence
-    // the picture on screen changes only when MIDI changes it.
-    std::ofstream(params)
-        << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
-                                 "post.flash.amount": {"value": 0}})";
+    ASSERT_EQ(makeStillScene(m_dir, silence, params), 0) << readTail(m_dir / "sox.log");
     Child app(
         {AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
          "--presets", presets.string(), "--params", params.string(), "--threads", "1", "--duration",
@@ -456,13 +461,7 @@ TEST_F(AppMidi, FaderMovesReachThePresentedFrames) {
     const fs::path stats = m_dir / "stats.csv";
     const fs::path params = m_dir / "still.json";
     const fs::path silence = m_dir / "silence.wav";
-    Child sox({"sox", "-D", "-n", "-r", "48000", "-c", "1", "-b", "16", silence.string(), "trim",
-               "0", "120"},
-              m_dir / "sox.log");
-    ASSERT_EQ(sox.wait(30s), 0) << readTail(m_dir / "sox.log");
-    std::ofstream(params)
-        << R"({"walk.base_speed": {"value": 0}, "post.trails.amount": {"value": 0},
-                                 "post.flash.amount": {"value": 0}})";
+    ASSERT_EQ(makeStillScene(m_dir, silence, params), 0) << readTail(m_dir / "sox.log");
     Child app({AUTOLUME_EXE, "--model", kModel, "--audio-file", silence.string(), "--midi", kDevice,
                "--params", params.string(), "--stats", stats.string(), "--threads", "1",
                "--duration", "120"},

@@ -2,6 +2,8 @@
 // saved and loaded back, and broken files refused in one line naming the file.
 #include "autolume/control/midi_profile.hpp"
 
+#include "test_files.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,17 +16,12 @@
 #include "autolume/control/midi_mapper.hpp"
 
 namespace fs = std::filesystem;
+using autolume::test::freshDir;
+using autolume::test::readFile;
 using namespace autolume::control;
 using nlohmann::json;
 
 namespace {
-
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::path(AUTOLUME_TEST_TMP) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
 
 fs::path shipped(const std::string& file) {
     return fs::path(AUTOLUME_SOURCE_DIR) / "presets" / "midi" / file;

@@ -1,5 +1,7 @@
 #include "autolume/control/preset_bank.hpp"
 
+#include "test_files.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,28 +11,16 @@
 #include <sstream>
 
 namespace fs = std::filesystem;
+using autolume::test::freshDir;
+using autolume::test::readFile;
 using namespace autolume::control;
 
 namespace {
-
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::path(AUTOLUME_TEST_TMP) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
 
 Preset makePreset(int numWs, int wDim, float base) {
     Preset p;
     for (int i = 0; i < numWs * wDim; ++i) p.ws.push_back(base + 0.001f * i - 1.0f / 3.0f);
     return p;
-}
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
 }
 
 }  // namespace

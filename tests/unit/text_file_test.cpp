@@ -1,5 +1,7 @@
 #include "autolume/io/text_file.hpp"
 
+#include "test_files.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,22 +17,10 @@
 namespace fs = std::filesystem;
 using autolume::io::removeStaleTemporaries;
 using autolume::io::writeTextFileAtomic;
+using autolume::test::freshDir;
+using autolume::test::readFile;
 
 namespace {
-
-fs::path freshDir(const std::string& name) {
-    const fs::path dir = fs::path(AUTOLUME_TEST_TMP) / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir;
-}
-
-std::string readFile(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 int temporariesIn(const fs::path& dir) {
     int n = 0;
