@@ -35,7 +35,7 @@
 #include "commands.hpp"
 #include "control_session.hpp"
 #include "engine.hpp"
-#include "frame_latents.hpp"
+#include "offline_walk.hpp"
 #include "options.hpp"
 #include "session_setup.hpp"
 
@@ -350,101 +350,45 @@ void drawPlot(const std::string& path, PlotSeries& series, double hopSec) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The latents: the live controller on the same hops, sampled at the video frame rate.
+// The latents: the live controller on the same hops (OfflineWalk), sampled at the video rate.
 
 class LatentRecorder {
   public:
-    // Throws std::invalid_argument for a bad option (usage) and std::runtime_error /
-    // model::ModelError for files that cannot be used.
-    explicit LatentRecorder(const AnalyzeOptions& o)
-        : m_path(o.latents),
-          m_fps(o.fps),
-          m_generator(model::Generator::load(o.model.empty() ? defaultModelPath() : o.model,
-                                             model::DevicePreference::Cpu)),
-          m_info(m_generator->info()) {
-        ControlSessionConfig config;
-        config.shape = latentShape(m_info);
-        config.seed = o.seed;
-        config.keyframeTiming = keyframeTimingFrom(o.keyframeTiming);
-        config.transition = transitionFrom(o.transition);
-        nlohmann::json params;
-        if (!o.params.empty()) {
-            std::string error;
-            params = readParamsFile(o.params, error);
-            if (!error.empty()) throw std::runtime_error(error);
-            if (params.is_null()) throw std::runtime_error(o.params + ": no such file");
-            // Offline, a field out of range or of a wrong type is an error, not a fallback.
-            control::ParameterRegistry check;
-            control::registerControllerParams(check, config.shape);
-            const auto report = check.fromJson(params);
-            if (!report.refused.empty())
-                throw std::runtime_error(o.params + ": " + report.refused.front());
-        }
-        if (!o.keyframes.empty()) {
-            const auto bank = openPresetBank(o.presets, m_info);
-            config.keyframes = keyframesFrom(o.keyframes, *m_generator, *bank);
-            enableKeyframes(params);
-        }
-        config.params = params;
-        try {
-            m_session = std::make_unique<ControlSession>(config);
-        } catch (const std::invalid_argument& e) {
-            throw std::runtime_error((o.params.empty() ? std::string("keyframes") : o.params) +
-                                     ": " + e.what());
-        }
-        const control::LatentShape& shape = m_session->shape();
-        m_frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
-        m_latents.resize(m_info);
-        m_blended.resize(static_cast<std::size_t>(m_info.numWs) * m_info.wDim);
-        // GANSpace directions only when the parameters steer along them.
-        const control::ControllerParams& ids = m_session->controller().params();
-        for (control::ParamId id : ids.ganspace)
-            if (m_session->registry().base(id) != 0.0f ||
-                m_session->registry().modulation(id).source != control::Feature::None)
-                m_needGanSpace = true;
-        if (m_needGanSpace) m_ganSpace = model::loadOrComputeGanSpace(m_info.path).space;
-    }
+    explicit LatentRecorder(const AnalyzeOptions& o) : m_path(o.latents), m_walk(walkOptions(o)) {}
 
-    // One analysed hop of dtSec; writes every video frame whose time it reached.
     void hop(const features::FeatureFrame& f, double dtSec) {
-        m_session->step(control::toControlInput(f), dtSec, f.timeSec, nullptr, m_frame);
-        while (static_cast<double>(m_frames) / m_fps <= f.timeSec) addFrame();
+        m_walk.hop(f, dtSec, [this](const WalkFrame& frame) { add(frame); });
     }
-
-    // The frames after the last whole hop, up to the end of the audio.
     void finish(double durationSec) {
-        while (static_cast<double>(m_frames) / m_fps < durationSec) addFrame();
+        m_walk.finish(durationSec, [this](const WalkFrame& frame) { add(frame); });
     }
-
     void write() const {
-        io::writeNpy(m_path, {static_cast<std::int64_t>(m_frames), m_info.numWs, m_info.wDim},
-                     m_out.data());
+        io::writeNpy(m_path, {m_walk.frames(), info().numWs, info().wDim}, m_out.data());
     }
-    std::uint64_t frames() const { return m_frames; }
-    const model::ModelInfo& info() const { return m_info; }
+    std::int64_t frames() const { return m_walk.frames(); }
+    const model::ModelInfo& info() const { return m_walk.info(); }
 
   private:
-    void addFrame() {
-        const float* composed = m_latents.compose(
-            *m_generator, m_frame, m_needGanSpace ? &m_ganSpace : nullptr, m_blended.data());
-        const std::size_t at = m_out.size();
-        m_out.insert(m_out.end(), composed, composed + m_blended.size());
-        control::truncateWs(m_generator->wAvg().data(), m_frame.psi, m_info.numWs, m_info.wDim,
-                            m_out.data() + at);
-        ++m_frames;
+    static WalkOptions walkOptions(const AnalyzeOptions& o) {
+        WalkOptions w;
+        w.model = o.model;
+        w.fps = o.fps;
+        w.seed = o.seed;
+        w.params = o.params;
+        w.keyframes = o.keyframes;
+        w.keyframeTiming = o.keyframeTiming;
+        w.transition = o.transition;
+        w.presets = o.presets;
+        return w;
+    }
+    void add(const WalkFrame& frame) {
+        const std::size_t n = static_cast<std::size_t>(info().numWs) * info().wDim;
+        m_out.insert(m_out.end(), frame.ws, frame.ws + n);
     }
 
     std::string m_path;
-    double m_fps;
-    std::unique_ptr<model::Generator> m_generator;
-    model::ModelInfo m_info;
-    std::unique_ptr<ControlSession> m_session;
-    control::ControlFrame m_frame;
-    FrameLatents m_latents;
-    std::vector<float> m_blended, m_out;
-    bool m_needGanSpace = false;
-    model::GanSpace m_ganSpace;
-    std::uint64_t m_frames = 0;
+    OfflineWalk m_walk;
+    std::vector<float> m_out;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -526,23 +470,13 @@ int runAnalyze(const AnalyzeOptions& o) {
 
     PlotSeries series;
     const bool plotting = !o.plot.empty();
-    const auto hop = static_cast<std::size_t>(o.hop);
-    const auto sourceChannels = static_cast<std::size_t>(reader->channels());
-    const auto outputChannels = static_cast<std::size_t>(router->outputChannels());
-    constexpr std::size_t kHopsPerRead = 64;
-    std::vector<float> raw(kHopsPerRead * hop * sourceChannels);
-    std::vector<float> routed(kHopsPerRead * hop * outputChannels);
     std::vector<double> row(columns.size());
-    std::size_t pending = 0;  // frames read but not yet analysed (less than one hop)
     std::uint64_t rows = 0;
+    std::uint64_t framesRead = 0;
+    const double hopSec = o.hop / reader->sampleRate();
     try {
-        for (;;) {
-            const std::size_t got = reader->read(raw.data(), kHopsPerRead * hop - pending);
-            router->route(raw.data(), got, routed.data() + pending * outputChannels);
-            const std::size_t frames = pending + got;
-            std::size_t at = 0;
-            for (; at + hop <= frames; at += hop) {
-                const auto out = analyzer->process(routed.data() + at * outputChannels);
+        framesRead = analyzeFile(
+            *reader, *router, *analyzer, o.hop, [&](std::span<const features::FeatureFrame> out) {
                 std::fprintf(csv, "%.6f,%llu", out[0].timeSec,
                              static_cast<unsigned long long>(out[0].hop));
                 for (const features::FeatureFrame& f : out) {
@@ -551,20 +485,13 @@ int runAnalyze(const AnalyzeOptions& o) {
                 }
                 std::fputc('\n', csv);
                 ++rows;
-                if (recorder) recorder->hop(out[0], o.hop / reader->sampleRate());
+                if (recorder) recorder->hop(out[0], hopSec);
                 if (plotting) {
                     features::featureRow(out[0], row);
-                    for (std::size_t c = 0; c < row.size(); ++c) {
+                    for (std::size_t c = 0; c < row.size(); ++c)
                         series[std::string(columns[c])].push_back(static_cast<float>(row[c]));
-                    }
                 }
-            }
-            // Keep the incomplete hop for the next read.
-            pending = frames - at;
-            std::copy_n(routed.data() + at * outputChannels, pending * outputChannels,
-                        routed.data());
-            if (got == 0) break;
-        }
+            });
     } catch (const std::exception& e) {
         std::fclose(csv);
         return failure(e.what());
@@ -573,7 +500,7 @@ int runAnalyze(const AnalyzeOptions& o) {
     if (std::fclose(csv) != 0 || !written) return failure(o.output + ": write failed");
     if (recorder) {
         try {
-            recorder->finish(static_cast<double>(reader->frames()) / reader->sampleRate());
+            recorder->finish(static_cast<double>(framesRead) / reader->sampleRate());
             recorder->write();
         } catch (const std::exception& e) {
             return failure(e.what());

@@ -2,6 +2,8 @@
 // one PNG per seed, made as the official generate.py makes it (z from numpy's RandomState(seed),
 // one-hot class label, truncation, constant noise, (img * 127.5 + 128).clamp(0, 255) as uint8),
 // so a seed shared by an artist gives the same picture.
+// `autolume generate -m M --ws latents.npy [--frames 0-2] --outdir D`: the frames whose ws
+// `analyze --latents` wrote (frame000000.png, ...): the stills `render` encodes.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "autolume/io/image.hpp"
+#include "autolume/io/npy.hpp"
 #include "autolume/model/generator.hpp"
 #include "autolume/model/seeds.hpp"
 #include "commands.hpp"
@@ -32,6 +35,8 @@ struct GenerateOptions {
     int classIndex = 0;
     float noiseGain = 1.0f;
     std::string outdir;
+    std::string ws;      // --ws FILE.npy: frames of ws (analyze --latents) instead of seeds
+    std::string frames;  // which rows of --ws; empty: all
 };
 
 int usageError(const std::string& message) {
@@ -50,12 +55,38 @@ std::string seedFileName(std::uint32_t seed) {
     return name;
 }
 
+std::string frameFileName(std::uint32_t frame) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "frame%06u.png", static_cast<unsigned>(frame));
+    return name;
+}
+
 int runGenerate(const GenerateOptions& o) {
+    if (o.seeds.empty() == o.ws.empty()) return usageError("give --seeds or --ws (one of them)");
+    if (!o.frames.empty() && o.ws.empty()) return usageError("--frames needs --ws");
     std::vector<std::uint32_t> seeds;
+    io::NpyArray ws;
     try {
-        seeds = model::parseSeedList(o.seeds);
+        if (!o.seeds.empty()) seeds = model::parseSeedList(o.seeds);
+        if (!o.frames.empty()) seeds = model::parseSeedList(o.frames);
     } catch (const std::invalid_argument& e) {
-        return usageError(std::string("--seeds: ") + e.what());
+        return usageError((o.seeds.empty() ? "--frames: " : "--seeds: ") + std::string(e.what()));
+    }
+    if (!o.ws.empty()) {
+        try {
+            ws = io::readNpy(o.ws);
+        } catch (const std::exception& e) {
+            return failure(e.what());
+        }
+        if (ws.shape.size() != 3 || ws.shape[0] < 1)
+            return failure(o.ws + ": not [frames, num_ws, w_dim] (as analyze --latents writes)");
+        if (o.frames.empty())
+            for (std::int64_t i = 0; i < ws.shape[0]; ++i)
+                seeds.push_back(static_cast<std::uint32_t>(i));
+        for (std::uint32_t f : seeds)
+            if (f >= ws.shape[0])
+                return usageError("--frames: " + std::to_string(f) + " is past the last frame of " +
+                                  o.ws + " (" + std::to_string(ws.shape[0] - 1) + ")");
     }
     if (!std::isfinite(o.truncation)) return usageError("--trunc must be a finite number");
     if (!std::isfinite(o.noiseGain)) return usageError("--noise-gain must be a finite number");
@@ -84,6 +115,10 @@ int runGenerate(const GenerateOptions& o) {
     fs::create_directories(o.outdir, ec);
     if (ec || !fs::is_directory(o.outdir))
         return failure("cannot create output folder '" + o.outdir + "': " + ec.message());
+    if (!o.ws.empty() && (ws.shape[1] != info.numWs || ws.shape[2] != info.wDim))
+        return failure(o.ws + ": ws of " + std::to_string(ws.shape[1]) + " x " +
+                       std::to_string(ws.shape[2]) + ", model '" + path + "' takes " +
+                       std::to_string(info.numWs) + " x " + std::to_string(info.wDim));
 
     const int res = info.resolution;
     std::vector<std::uint8_t> rgba(static_cast<size_t>(res) * res * 4);
@@ -91,14 +126,25 @@ int runGenerate(const GenerateOptions& o) {
     try {
         if (o.hasClass) generator->setClass(o.classIndex);
         for (size_t i = 0; i < seeds.size(); ++i) {
-            const std::vector<float> z = model::seedLatent(seeds[i], info.zDim);
-            generator->generate(z.data(), o.truncation, o.noiseGain, rgba.data());
+            if (o.ws.empty()) {
+                const std::vector<float> z = model::seedLatent(seeds[i], info.zDim);
+                generator->generate(z.data(), o.truncation, o.noiseGain, rgba.data());
+            } else {
+                // The ws as written (truncation already applied by analyze --latents).
+                model::SynthesisOptions options;
+                options.noiseGain = o.noiseGain;
+                const std::size_t n = static_cast<std::size_t>(info.numWs) * info.wDim;
+                generator->render(ws.data.data() + seeds[i] * n, o.truncation, options,
+                                  rgba.data());
+            }
             for (size_t p = 0, n = static_cast<size_t>(res) * res; p < n; ++p)
                 for (int ch = 0; ch < 3; ++ch) image.pixels[p * 3 + ch] = rgba[p * 4 + ch];
-            const std::string file = (fs::path(o.outdir) / seedFileName(seeds[i])).string();
+            const std::string file = (fs::path(o.outdir) / (o.ws.empty() ? seedFileName(seeds[i])
+                                                                         : frameFileName(seeds[i])))
+                                         .string();
             io::writePng(file, image);
-            std::printf("seed %u (%zu/%zu) -> %s\n", static_cast<unsigned>(seeds[i]), i + 1,
-                        seeds.size(), file.c_str());
+            std::printf("%s %u (%zu/%zu) -> %s\n", o.ws.empty() ? "seed" : "frame",
+                        static_cast<unsigned>(seeds[i]), i + 1, seeds.size(), file.c_str());
         }
     } catch (const std::exception& e) {  // ModelError, or a PNG that cannot be written
         return failure(e.what());
@@ -114,8 +160,11 @@ Command addGenerate(CLI::App& app) {
     command.cli = app.add_subcommand(
         "generate", "stills from seeds, as the official generate.py: seed0000.png, ...");
     command.cli->add_option("-m,--model", o->model, "model (.pt); default: the default model");
-    command.cli->add_option("--seeds", o->seeds, "seeds: numbers and ranges, e.g. 0-7,12")
-        ->required();
+    command.cli->add_option("--seeds", o->seeds, "seeds: numbers and ranges, e.g. 0-7,12");
+    command.cli->add_option("--ws", o->ws,
+                            "instead of seeds: ws of frames (.npy of analyze --latents) -> "
+                            "frame000000.png, ...");
+    command.cli->add_option("--frames", o->frames, "which frames of --ws: e.g. 0-2 (all)");
     command.cli->add_option("--trunc", o->truncation, "truncation psi (1: none)");
     CLI::Option* classOption =
         command.cli->add_option("--class", o->classIndex, "class of a conditional model (0-based)");

@@ -20,7 +20,4 @@ Command addRender(CLI::App& app);
 Command addBench(CLI::App& app);
 Command addDevices(CLI::App& app);
 
-// For subcommands of the design that are not built yet: they say so and exit 2.
-Command addPlanned(CLI::App& app, const char* name, const char* what);
-
 }  // namespace autolume::app

@@ -85,7 +85,6 @@ Engine::Engine(std::unique_ptr<model::Generator> generator, audio::AudioSource& 
                                             m_controlSeq.notify_all();
                                         }}) {
     const model::ModelInfo& info = m_generator->info();
-    m_bends.resize(static_cast<std::size_t>(info.numLayers));
     m_latents.resize(info);
     m_nextShape = m_session.shape();
     // Per-stage synchronization only costs GPU throughput here; the frame time is measured.
@@ -288,19 +287,7 @@ void Engine::inferenceLoop() noexcept {
             out.wDim = info.wDim;
             out.ws.resize(static_cast<std::size_t>(info.numWs) * info.wDim);
         }
-        model::SynthesisOptions options;
-        options.noiseGain = in.noiseGain;
-        options.resolution = resolution;
-        if (info.hasSynthesisUntil && !in.bend.isIdentity()) {
-            for (std::size_t i = 0; i < m_bends.size(); ++i) {
-                const auto layer = static_cast<int>(i);
-                const bool bent = layer >= in.bendFirstLayer && layer <= in.bendLastLayer;
-                m_bends[i] = bent ? model::LayerBend{in.bend.translateX, in.bend.translateY,
-                                                     in.bend.rotate, in.bend.zoom}
-                                  : model::LayerBend{};
-            }
-            options.bends = m_bends;
-        }
+        const model::SynthesisOptions options = m_latents.synthesisOptions(in, info, resolution);
         const model::GanSpace* ganSpace = nullptr;
         if (m_ganSpace && m_ganSpacePath == info.path && m_ganSpace->wDim == info.wDim) {
             ganSpace = m_ganSpace.get();
@@ -335,13 +322,11 @@ void Engine::adoptModel(std::unique_ptr<model::Generator> next) noexcept {
     try {
         next->setStageTiming(false);
         const model::ModelInfo& info = next->info();
-        std::vector<model::LayerBend> bends(static_cast<std::size_t>(info.numLayers));
         FrameLatents latents;
         latents.resize(info);
         model::ModelInfo infoCopy = info;
         // Everything allocated: from here on nothing throws.
         m_latents = std::move(latents);
-        m_bends.swap(bends);
         {
             std::lock_guard lock(m_infoMutex);
             m_modelInfo = std::move(infoCopy);

@@ -168,7 +168,6 @@ class Engine {
     std::thread m_inferenceThread;
 
     // Inference thread: per-frame buffers, sized for the running model.
-    std::vector<model::LayerBend> m_bends;
     FrameLatents m_latents;
     std::shared_ptr<const model::GanSpace> m_ganSpace;
 

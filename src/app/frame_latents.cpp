@@ -9,6 +9,27 @@ void FrameLatents::resize(const model::ModelInfo& info) {
     m_mapped0.resize(n);
     m_mapped1.resize(n);
     m_ws.resize(n);
+    m_bends.resize(static_cast<std::size_t>(info.numLayers));
+}
+
+model::SynthesisOptions FrameLatents::synthesisOptions(const control::ControlFrame& frame,
+                                                       const model::ModelInfo& info,
+                                                       int resolution) {
+    model::SynthesisOptions options;
+    options.noiseGain = frame.noiseGain;
+    options.resolution = resolution;
+    if (info.hasSynthesisUntil && !frame.bend.isIdentity() &&
+        m_bends.size() == static_cast<std::size_t>(info.numLayers)) {
+        for (std::size_t i = 0; i < m_bends.size(); ++i) {
+            const auto layer = static_cast<int>(i);
+            const bool bent = layer >= frame.bendFirstLayer && layer <= frame.bendLastLayer;
+            m_bends[i] = bent ? model::LayerBend{frame.bend.translateX, frame.bend.translateY,
+                                                 frame.bend.rotate, frame.bend.zoom}
+                              : model::LayerBend{};
+        }
+        options.bends = m_bends;
+    }
+    return options;
 }
 
 const float* FrameLatents::compose(model::Generator& generator, const control::ControlFrame& frame,

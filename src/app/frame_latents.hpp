@@ -2,8 +2,8 @@
 // composed (control/ws_compose.hpp: split layers, keyframe/preset blend, GANSpace offsets).
 // Shared by the live inference thread and `autolume analyze --latents`.
 //
-// Thread contract: one thread at a time (the one that owns the generator); compose() allocates
-// nothing, resize() allocates.
+// Thread contract: one thread at a time (the one that owns the generator); compose() and
+// synthesisOptions() allocate nothing, resize() allocates.
 #pragma once
 
 #include <vector>
@@ -25,7 +25,14 @@ class FrameLatents {
     const float* compose(model::Generator& generator, const control::ControlFrame& frame,
                          const model::GanSpace* ganSpace, float* blended);
 
+    // The synthesis options of the frame at `resolution` (0: full size): its noise gain and,
+    // where the model can bend, its bend on conv layers [bendFirstLayer, bendLastLayer].
+    // The options point into this object: valid until the next call. Allocates nothing.
+    model::SynthesisOptions synthesisOptions(const control::ControlFrame& frame,
+                                             const model::ModelInfo& info, int resolution);
+
   private:
+    std::vector<model::LayerBend> m_bends;  // [numLayers]
     std::vector<float> m_mapped0, m_mapped1, m_ws;
 };
 

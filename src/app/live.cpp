@@ -291,22 +291,6 @@ StageConfig stageConfigFrom(const LiveOptions& options) {
     return config;
 }
 
-render::PostInput postInputFrom(const ControlSnapshot& snap, double timeSec) {
-    const control::ControlInput& in = snap.input;
-    render::PostInput p;
-    p.timeSec = static_cast<float>(timeSec);
-    p.level = in.level;
-    p.bass = in.bass;
-    p.mid = in.mid;
-    p.high = in.high;
-    p.onset = in.onsetStrength;
-    p.onsetEnvelope = in.onsetEnvelope;
-    p.beatEnvelope = in.beatEnvelope;
-    p.beatPhase = in.beatPhase;
-    p.bpm = in.bpm;
-    return p;
-}
-
 render::ScopeSample scopeSampleFrom(const ControlSnapshot& snap, float levelDb) {
     const control::ControlInput& in = snap.input;
     render::ScopeSample s;
@@ -487,7 +471,7 @@ int runLive(const LiveOptions& options) {
         const bool shoot =
             !options.screenshotDir.empty() && stage->hasFrame() && loopNs >= nextShotNs;
         if (shoot) stage->requestShot();
-        stage->drawOutput(postInputFrom(snap, seconds(loopNs)), snap.stage, drawUi);
+        stage->drawOutput(postInputFrom(snap.input, seconds(loopNs)), snap.stage, drawUi);
         const std::int64_t presentNs = nowNs();
         if (lastPresentNs)
             scopes.addOutputPeriod(static_cast<float>((presentNs - lastPresentNs) / 1e6));

@@ -51,6 +51,21 @@ std::vector<control::ParamSpec> stageParamSpecs() {
     return specs;
 }
 
+render::PostInput postInputFrom(const control::ControlInput& in, double timeSec) {
+    render::PostInput p;
+    p.timeSec = static_cast<float>(timeSec);
+    p.level = in.level;
+    p.bass = in.bass;
+    p.mid = in.mid;
+    p.high = in.high;
+    p.onset = in.onsetStrength;
+    p.onsetEnvelope = in.onsetEnvelope;
+    p.beatEnvelope = in.beatEnvelope;
+    p.beatPhase = in.beatPhase;
+    p.bpm = in.bpm;
+    return p;
+}
+
 Stage::Stage(const StageConfig& config) : m_config(config) {
     m_monitors = render::listMonitors();
     spdlog::info("monitors {}: {}", m_monitors.size(), render::describeMonitors(m_monitors));

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "autolume/control/control_input.hpp"
 #include "autolume/control/parameters.hpp"
 #include "autolume/render/monitors.hpp"
 #include "autolume/render/post_chain.hpp"
@@ -126,5 +127,7 @@ class Stage {
 
 // The post chain's parameters as registry specs (names "post.*").
 std::vector<control::ParamSpec> stageParamSpecs();
+// What the music gives the post chain's shaders at timeSec.
+render::PostInput postInputFrom(const control::ControlInput& in, double timeSec);
 
 }  // namespace autolume::app

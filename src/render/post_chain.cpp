@@ -406,7 +406,12 @@ struct PostChain::Impl {
     bool flashActive(const PostInput& in) const;
     std::array<bool, kBuiltinCount> plan(const PostInput& in);  // which stages run
     bool flashInColor = false;  // this frame the colour pass does the flash stage's work
-    float flashAmount(const PostInput& in) const { return p(kFlash) * in.onsetEnvelope; }
+    // A flash under half an 8-bit step shows nothing but rounding flicker (a decaying envelope
+    // keeps flipping pixels near a half for seconds): off, so silence is a still picture.
+    float flashAmount(const PostInput& in) const {
+        const float amount = p(kFlash) * in.onsetEnvelope;
+        return amount < 0.5f / 255.0f ? 0.0f : amount;
+    }
     float strobeAmount(const PostInput& in) const {
         return in.beatEnvelope > 0.5f ? p(kStrobe) : 0.0f;
     }

@@ -15,9 +15,6 @@ check help 0 "live" -- "$autolume" --help
 for sub in live devices convert generate analyze render bench; do
     grep -q "^  $sub" help.log || { echo "FAIL help: no '$sub' in --help"; fail=1; }
 done
-for sub in render; do
-    check "planned_$sub" 2 "'$sub' is not built yet" -- "$autolume" "$sub" x y
-done
 check bad_option 2 "--no-such-option" -- "$autolume" --no-such-option
 check devices 0 "audio inputs" -- "$autolume" devices
 

@@ -1,0 +1,128 @@
+#include "offline_walk.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "autolume/control/feature_input.hpp"
+#include "autolume/control/ws_compose.hpp"
+#include "engine.hpp"
+#include "options.hpp"
+#include "session_setup.hpp"
+
+namespace autolume::app {
+
+OfflineWalk::OfflineWalk(const WalkOptions& o)
+    : m_fps(o.fps),
+      m_stage(!o.stageParams.empty()),
+      m_generator(model::Generator::load(o.model.empty() ? defaultModelPath() : o.model,
+                                         model::DevicePreference::Cpu)),
+      m_info(m_generator->info()) {
+    if (!(o.fps > 0.0 && o.fps <= 1000.0))
+        throw std::invalid_argument("--fps must be above 0 and at most 1000");
+    ControlSessionConfig config;
+    config.shape = latentShape(m_info);
+    config.seed = o.seed;
+    config.keyframeTiming = keyframeTimingFrom(o.keyframeTiming);
+    config.transition = transitionFrom(o.transition);
+    config.stageParams = o.stageParams;
+    nlohmann::json params;
+    if (!o.params.empty()) {
+        std::string error;
+        params = readParamsFile(o.params, error);
+        if (!error.empty()) throw std::runtime_error(error);
+        if (params.is_null()) throw std::runtime_error(o.params + ": no such file");
+        // Offline, a field out of range or of a wrong type is an error, not a fallback.
+        control::ParameterRegistry check;
+        control::registerControllerParams(check, config.shape);
+        for (const control::ParamSpec& spec : config.stageParams) check.add(spec);
+        const auto report = check.fromJson(params);
+        if (!report.refused.empty())
+            throw std::runtime_error(o.params + ": " + report.refused.front());
+    }
+    if (!o.keyframes.empty()) {
+        const auto bank = openPresetBank(o.presets, m_info);
+        config.keyframes = keyframesFrom(o.keyframes, *m_generator, *bank);
+        enableKeyframes(params);
+    }
+    if (o.stillInSilence) {
+        if (!params.is_object()) params = nlohmann::json::object();
+        if (!params.contains("walk.base_speed")) params["walk.base_speed"] = {{"value", 0.0}};
+    }
+    config.params = params;
+    try {
+        m_session = std::make_unique<ControlSession>(config);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error((o.params.empty() ? std::string("keyframes") : o.params) + ": " +
+                                 e.what());
+    }
+    const control::LatentShape& shape = m_session->shape();
+    m_frame.resize(shape.zDim, shape.wDim, shape.numWs, shape.ganspaceCount);
+    m_session->prepareSnapshot(m_snapshot);
+    m_latents.resize(m_info);
+    m_blended.resize(static_cast<std::size_t>(m_info.numWs) * m_info.wDim);
+    m_ws.resize(m_blended.size());
+    // GANSpace directions only when the parameters steer along them.
+    const control::ControllerParams& ids = m_session->controller().params();
+    for (control::ParamId id : ids.ganspace)
+        if (m_session->registry().base(id) != 0.0f ||
+            m_session->registry().modulation(id).source != control::Feature::None)
+            m_needGanSpace = true;
+    if (m_needGanSpace) m_ganSpace = model::loadOrComputeGanSpace(m_info.path).space;
+}
+
+void OfflineWalk::hop(const features::FeatureFrame& f, double dtSec, const Sink& sink) {
+    m_session->step(control::toControlInput(f), dtSec, f.timeSec, nullptr, m_frame);
+    if (m_stage) m_session->snapshot(m_snapshot);
+    while (static_cast<double>(m_frames) / m_fps <= f.timeSec) emit(sink);
+}
+
+void OfflineWalk::finish(double durationSec, const Sink& sink) {
+    while (static_cast<double>(m_frames) / m_fps < durationSec) emit(sink);
+}
+
+void OfflineWalk::emit(const Sink& sink) {
+    const float* composed = m_latents.compose(
+        *m_generator, m_frame, m_needGanSpace ? &m_ganSpace : nullptr, m_blended.data());
+    std::copy(composed, composed + m_ws.size(), m_ws.begin());
+    control::truncateWs(m_generator->wAvg().data(), m_frame.psi, m_info.numWs, m_info.wDim,
+                        m_ws.data());
+    WalkFrame frame;
+    frame.index = m_frames;
+    frame.timeSec = static_cast<double>(m_frames) / m_fps;
+    frame.control = &m_frame;
+    frame.ws = m_ws.data();
+    frame.snapshot = m_stage ? &m_snapshot : nullptr;
+    ++m_frames;
+    sink(frame);
+}
+
+std::uint64_t analyzeFile(audio::AudioFileReader& reader, audio::ChannelRouter& router,
+                          features::StemAnalyzer& analyzer, int hopSize,
+                          const std::function<void(std::span<const features::FeatureFrame>)>& onHop,
+                          const std::function<void(const float*, std::size_t)>& onAudio) {
+    const auto hop = static_cast<std::size_t>(hopSize);
+    const auto sourceChannels = static_cast<std::size_t>(reader.channels());
+    const auto outputChannels = static_cast<std::size_t>(router.outputChannels());
+    constexpr std::size_t kHopsPerRead = 64;
+    std::vector<float> raw(kHopsPerRead * hop * sourceChannels);
+    std::vector<float> routed(kHopsPerRead * hop * outputChannels);
+    std::size_t pending = 0;  // frames read but not yet analysed (less than one hop)
+    std::uint64_t total = 0;
+    for (;;) {
+        const std::size_t got = reader.read(raw.data(), kHopsPerRead * hop - pending);
+        total += got;
+        if (onAudio && got > 0) onAudio(raw.data(), got);
+        router.route(raw.data(), got, routed.data() + pending * outputChannels);
+        const std::size_t frames = pending + got;
+        std::size_t at = 0;
+        for (; at + hop <= frames; at += hop)
+            onHop(analyzer.process(routed.data() + at * outputChannels));
+        // Keep the incomplete hop for the next read.
+        pending = frames - at;
+        std::copy_n(routed.data() + at * outputChannels, pending * outputChannels, routed.data());
+        if (got == 0) break;
+    }
+    return total;
+}
+
+}  // namespace autolume::app
