@@ -1,7 +1,8 @@
 // `autolume analyze AUDIO [-o features.csv] [--hop N] [--fft N] [--plot features.png]
 //                  [--audio-channels LIST [--stems]]
 //                  [--latents latents.npy [-m MODEL] [--fps 30] [--seed N] [--params FILE]
-//                   [--keyframes LIST [--keyframe-timing T] [--transition T]] [--presets DIR]]`
+//                   [--keyframes LIST [--keyframe-timing T] [--transition T]] [--presets DIR]
+//                   [--stem NAME=FILE[@CHANNELS] ...]]`
 // The live analysis (the same features::Analyzer) run offline over a whole file as fast as it
 // goes: one CSV row per hop, named columns (features/feature_table.hpp), and optionally a PNG
 // of the features over time (stacked line plots, event ticks and a chroma heat map, labelled
@@ -60,6 +61,8 @@ struct AnalyzeOptions {
     std::string keyframeTiming = "free";
     std::string transition = "linear";
     std::string presets;
+    std::vector<std::string> walkStems;  // --stem NAME=FILE[@CHANNELS] (the latent walk's)
+    features::AnalyzerConfig analysis;   // filled once the audio file is open
 };
 
 int usageError(const std::string& message) {
@@ -379,6 +382,8 @@ class LatentRecorder {
         w.keyframeTiming = o.keyframeTiming;
         w.transition = o.transition;
         w.presets = o.presets;
+        for (const std::string& stem : o.walkStems) w.stems.push_back(parseStem(stem));
+        w.analysis = o.analysis;
         return w;
     }
     void add(const WalkFrame& frame) {
@@ -440,7 +445,9 @@ int runAnalyze(const AnalyzeOptions& o) {
     if (!o.latents.empty()) {
         model::setCpuThreads(model::resolveCpuThreads(0));  // automatic, as live mode
         try {
-            recorder = std::make_unique<LatentRecorder>(o);
+            AnalyzeOptions withAnalysis = o;
+            withAnalysis.analysis = config;
+            recorder = std::make_unique<LatentRecorder>(withAnalysis);
         } catch (const std::invalid_argument& e) {
             return usageError(e.what());
         } catch (const std::exception& e) {
@@ -567,6 +574,10 @@ Command addAnalyze(CLI::App& app) {
         ->check(CLI::IsMember({"linear", "exp"}))
         ->group("Latents");
     cli->add_option("--presets", options->presets, "preset folder root (for p<N> keyframes)")
+        ->group("Latents");
+    cli->add_option("--stem", options->walkStems,
+                    "NAME=FILE or NAME=FILE@CHANNELS (several): stem features for the walk's "
+                    "parameters (\"NAME.level\"...)")
         ->group("Latents");
     command.run = [options] { return runAnalyze(*options); };
     return command;

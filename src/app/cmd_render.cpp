@@ -1,7 +1,8 @@
 // `autolume render AUDIO -o OUT.mp4 [-m MODEL] [--fps 30] [--size WxH] [--fit fill]
 //                 [--params FILE] [--keyframes LIST [--keyframe-timing T] [--transition T]]
 //                 [--presets DIR] [--seed N] [--crf N | --bitrate R] [--codec C] [--preset P]
-//                 [--start SEC] [--end SEC] [--post-dir DIR] [--threads N]`
+//                 [--start SEC] [--end SEC] [--post-dir DIR] [--threads N]
+//                 [--stem NAME=FILE[@CHANNELS] ...]`
 // The offline music video: the live analysis and latent walk over the whole song
 // (OfflineWalk, the code path of `analyze --latents`), every frame drawn by the generator, put
 // through the live post chain in an offscreen OpenGL context (EGL: no window, no X server) at
@@ -9,6 +10,10 @@
 // FFmpeg's libraries (io::VideoWriter). ceil(duration * fps) frames; frame i shows time i / fps
 // and the audio starts with frame 0. The file is written as OUT.part and renamed when
 // complete: a failed or interrupted render never leaves an OUT that looks finished.
+//
+// Stems (separated drums, bass, vocals; or channel groups of a multichannel file) are analysed
+// hop by hop beside the song: a parameter file maps their features ("drums.onset_envelope") to
+// any parameter, while the walk follows and the video carries the full mix.
 //
 // In silence the walk stands still (walk.base_speed 0 unless the parameter file sets it): a
 // music video's quiet parts hold their picture.
@@ -70,6 +75,7 @@ struct RenderOptions {
     std::string postDir;
     std::string shaderDir;
     int threads = 0;
+    std::vector<std::string> stems;  // NAME=FILE[@CHANNELS]
 };
 
 int usageError(const std::string& message) {
@@ -220,6 +226,8 @@ int runRender(const RenderOptions& o) {
         w.presets = o.presets;
         w.stageParams = stageParamSpecs();
         w.stillInSilence = true;
+        for (const std::string& stem : o.stems) w.stems.push_back(parseStem(stem));
+        w.analysis = analysis;
         walk = std::make_unique<OfflineWalk>(w);
     } catch (const std::invalid_argument& e) {
         return usageError(e.what());
@@ -382,6 +390,9 @@ Command addRender(CLI::App& app) {
     cli->add_option("--post-dir", options->postDir, "folder of user post stages (*.frag)");
     cli->add_option("--shader-dir", options->shaderDir, "built-in shaders (default: shipped)");
     cli->add_option("--threads", options->threads, "CPU inference threads (0: automatic)");
+    cli->add_option("--stem", options->stems,
+                    "NAME=FILE or NAME=FILE@CHANNELS (several): a stem whose features the "
+                    "parameter file maps as \"NAME.onset_envelope\"...; the video has the mix");
     return {cli, [options] { return runRender(*options); }};
 }
 

@@ -36,6 +36,7 @@ ControlSession::ControlSession(const ControlSessionConfig& config)
       m_timing(config.keyframeTiming),
       m_transition(config.transition),
       m_stageSpecs(config.stageParams) {
+    m_registry->setStemNames(config.stemNames);
     registerStage(*m_registry);
     if (!config.params.is_null()) carryParams(config.params, *m_registry);
     if (config.midiProfile) {
@@ -53,6 +54,7 @@ void ControlSession::reshape(const control::LatentShape& shape) {
     const nlohmann::json params = m_registry->toJson();
     auto registry = std::make_unique<control::ParameterRegistry>();
     auto controller = std::make_unique<control::LatentController>(shape, m_seed, *registry);
+    registry->setStemNames(m_registry->stemNames());
     registerStage(*registry);
     carryParams(params, *registry);
     std::unique_ptr<control::MidiMapper> mapper;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "autolume/control/control_frame.hpp"
@@ -111,6 +112,8 @@ struct ControlSessionConfig {
     // Parameters of the stage (the post chain), registered after the controller's so the panel,
     // MIDI, parameter files and audio modulation drive them like any other.
     std::vector<control::ParamSpec> stageParams;
+    // Stems whose features may modulate parameters ("drums" -> "drums.onset_envelope").
+    std::vector<std::string> stemNames;
 };
 
 class ControlSession {

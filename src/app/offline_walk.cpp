@@ -1,6 +1,7 @@
 #include "offline_walk.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "autolume/control/feature_input.hpp"
@@ -10,6 +11,59 @@
 #include "session_setup.hpp"
 
 namespace autolume::app {
+
+StemSpec parseStem(const std::string& text) {
+    const std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+        throw std::invalid_argument("--stem '" + text + "': use NAME=FILE or NAME=FILE@CHANNELS");
+    StemSpec spec{text.substr(0, eq), text.substr(eq + 1), {}};
+    // FILE@1,2 unless a file of that whole name exists.
+    std::error_code ec;
+    const std::size_t at = spec.path.rfind('@');
+    if (at != std::string::npos && !std::filesystem::exists(spec.path, ec)) {
+        spec.channels = spec.path.substr(at + 1);
+        spec.path.resize(at);
+        audio::parseChannelList(spec.channels);  // throws quoting the list
+    }
+    return spec;
+}
+
+StemFeed::StemFeed(const StemSpec& spec, const features::AnalyzerConfig& config)
+    : m_name(spec.name) {
+    m_reader = std::make_unique<audio::AudioFileReader>(spec.path);  // throws naming the file
+    if (m_reader->sampleRate() != config.sampleRate)
+        throw std::runtime_error(spec.path + ": stem '" + spec.name + "' is at " +
+                                 std::to_string(static_cast<int>(m_reader->sampleRate())) +
+                                 " Hz, the song at " +
+                                 std::to_string(static_cast<int>(config.sampleRate)) +
+                                 " Hz (stems must have the song's rate)");
+    audio::ChannelSelection selection;
+    if (!spec.channels.empty()) selection = audio::parseChannelList(spec.channels);
+    try {
+        m_router = std::make_unique<audio::ChannelRouter>(m_reader->channels(), selection,
+                                                          m_reader->channels());
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(spec.path + ": stem '" + spec.name + "': " + e.what());
+    }
+    m_analyzer = std::make_unique<features::Analyzer>(config);
+    const auto hop = static_cast<std::size_t>(config.hopSize);
+    m_raw.resize(hop * static_cast<std::size_t>(m_reader->channels()));
+    m_mono.resize(hop);
+}
+
+const features::FeatureFrame& StemFeed::next() {
+    const std::size_t hop = m_mono.size();
+    std::size_t got = 0;
+    while (got < hop) {
+        const std::size_t n = m_reader->read(m_raw.data() + got * m_reader->channels(), hop - got);
+        if (n == 0) break;
+        got += n;
+    }
+    std::fill(m_raw.begin() + static_cast<std::ptrdiff_t>(got * m_reader->channels()), m_raw.end(),
+              0.0f);
+    m_router->route(m_raw.data(), hop, m_mono.data());
+    return m_analyzer->process(m_mono.data());
+}
 
 OfflineWalk::OfflineWalk(const WalkOptions& o)
     : m_fps(o.fps),
@@ -25,6 +79,11 @@ OfflineWalk::OfflineWalk(const WalkOptions& o)
     config.keyframeTiming = keyframeTimingFrom(o.keyframeTiming);
     config.transition = transitionFrom(o.transition);
     config.stageParams = o.stageParams;
+    for (const StemSpec& stem : o.stems) config.stemNames.push_back(stem.name);
+    control::ParameterRegistry check;
+    check.setStemNames(config.stemNames);  // throws std::invalid_argument (usage) for bad names
+    for (const StemSpec& stem : o.stems)
+        m_stems.push_back(std::make_unique<StemFeed>(stem, o.analysis));
     nlohmann::json params;
     if (!o.params.empty()) {
         std::string error;
@@ -32,7 +91,6 @@ OfflineWalk::OfflineWalk(const WalkOptions& o)
         if (!error.empty()) throw std::runtime_error(error);
         if (params.is_null()) throw std::runtime_error(o.params + ": no such file");
         // Offline, a field out of range or of a wrong type is an error, not a fallback.
-        control::ParameterRegistry check;
         control::registerControllerParams(check, config.shape);
         for (const control::ParamSpec& spec : config.stageParams) check.add(spec);
         const auto report = check.fromJson(params);
@@ -71,7 +129,10 @@ OfflineWalk::OfflineWalk(const WalkOptions& o)
 }
 
 void OfflineWalk::hop(const features::FeatureFrame& f, double dtSec, const Sink& sink) {
-    m_session->step(control::toControlInput(f), dtSec, f.timeSec, nullptr, m_frame);
+    control::ControlInput input = control::toControlInput(f);
+    for (std::size_t i = 0; i < m_stems.size(); ++i)
+        control::setStemInput(input, static_cast<int>(i), m_stems[i]->next());
+    m_session->step(input, dtSec, f.timeSec, nullptr, m_frame);
     if (m_stage) m_session->snapshot(m_snapshot);
     while (static_cast<double>(m_frames) / m_fps <= f.timeSec) emit(sink);
 }

@@ -24,6 +24,7 @@
 #include "autolume/audio/channel_router.hpp"
 #include "autolume/control/control_frame.hpp"
 #include "autolume/control/parameters.hpp"
+#include "autolume/features/analyzer.hpp"
 #include "autolume/features/stem_analyzer.hpp"
 #include "autolume/model/ganspace.hpp"
 #include "autolume/model/generator.hpp"
@@ -31,6 +32,34 @@
 #include "frame_latents.hpp"
 
 namespace autolume::app {
+
+// A stem: `name` and the audio it is, a file (all its channels mixed) or some channels of one
+// ("vocals=song.wav@1,2": a multichannel file with named channel groups).
+struct StemSpec {
+    std::string name;
+    std::string path;
+    std::string channels;  // 1-based list; empty: every channel, mixed
+};
+// "NAME=FILE" or "NAME=FILE@LIST". Throws std::invalid_argument quoting `text`.
+StemSpec parseStem(const std::string& text);
+
+// One stem read and analysed hop by hop beside the song (the same rate and hop; zeros after
+// its end, so a shorter stem falls silent).
+class StemFeed {
+  public:
+    // Throws std::runtime_error naming the file (unreadable, another sample rate, a channel it
+    // does not have).
+    StemFeed(const StemSpec& spec, const features::AnalyzerConfig& config);
+    const std::string& name() const noexcept { return m_name; }
+    const features::FeatureFrame& next();  // the next hop's features
+
+  private:
+    std::string m_name;
+    std::unique_ptr<audio::AudioFileReader> m_reader;
+    std::unique_ptr<audio::ChannelRouter> m_router;
+    std::unique_ptr<features::Analyzer> m_analyzer;
+    std::vector<float> m_raw, m_mono;
+};
 
 struct WalkOptions {
     std::string model;  // empty: the shipped default
@@ -46,6 +75,10 @@ struct WalkOptions {
     std::vector<control::ParamSpec> stageParams;
     // Silence holds the picture: walk.base_speed 0 unless the parameter file sets it (render).
     bool stillInSilence = false;
+    // Stems: their features modulate what the parameter file maps to "<name>.<feature>";
+    // read hop by hop with `analysis` (the song's rate and hop).
+    std::vector<StemSpec> stems;
+    features::AnalyzerConfig analysis;
 };
 
 struct WalkFrame {
@@ -80,6 +113,7 @@ class OfflineWalk {
   private:
     void emit(const Sink& sink);
 
+    std::vector<std::unique_ptr<StemFeed>> m_stems;
     double m_fps;
     bool m_stage;
     std::unique_ptr<model::Generator> m_generator;

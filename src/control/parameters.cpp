@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+#include <string>
 
 namespace autolume::control {
 
@@ -63,6 +64,37 @@ float featureValue(const ControlInput& in, Feature feature) noexcept {
             return in.harmonic;
         case Feature::Percussive:
             return in.percussive;
+    }
+    return 0.0f;
+}
+
+float featureValue(const ControlInput& in, Feature feature, int stem) noexcept {
+    if (stem == 0) return featureValue(in, feature);
+    if (stem < 0 || stem > in.stemCount || stem > kMaxStems) return 0.0f;
+    const StemInput& s = in.stems[static_cast<std::size_t>(stem - 1)];
+    switch (feature) {
+        case Feature::None:
+            return 0.0f;
+        case Feature::Level:
+            return s.level;
+        case Feature::OnsetStrength:
+            return s.onsetStrength;
+        case Feature::OnsetEnvelope:
+            return s.onsetEnvelope;
+        case Feature::BeatEnvelope:
+            return s.beatEnvelope;
+        case Feature::BeatPhase:
+            return s.beatPhase;
+        case Feature::Bass:
+            return s.bass;
+        case Feature::Mid:
+            return s.mid;
+        case Feature::High:
+            return s.high;
+        case Feature::Harmonic:
+            return s.harmonic;
+        case Feature::Percussive:
+            return s.percussive;
     }
     return 0.0f;
 }
@@ -134,7 +166,8 @@ void ParameterRegistry::update(const ControlInput& input, double dtSec) noexcept
         float v = st.smoothed;
         const Modulation& m = st.modulation;
         if (m.source != Feature::None && m.gain != 0.0f)
-            v += m.gain * applyCurve(m.curve, featureValue(input, m.source)) * (s.max - s.min);
+            v += m.gain * applyCurve(m.curve, featureValue(input, m.source, m.stem)) *
+                 (s.max - s.min);
         st.value = std::clamp(v, s.min, s.max);
     }
 }
@@ -146,10 +179,34 @@ nlohmann::json ParameterRegistry::toJson() const {
         const Modulation& m = m_state[i].modulation;
         if (m.source != Feature::None)
             entry["mod"] = {
-                {"source", featureName(m.source)}, {"gain", m.gain}, {"curve", curveName(m.curve)}};
+                {"source", sourceName(m)}, {"gain", m.gain}, {"curve", curveName(m.curve)}};
         out[m_specs[i].name] = entry;
     }
     return out;
+}
+
+void ParameterRegistry::setStemNames(const std::vector<std::string>& names) {
+    if (names.size() > static_cast<std::size_t>(kMaxStems))
+        throw std::invalid_argument("at most " + std::to_string(kMaxStems) + " stems, not " +
+                                    std::to_string(names.size()));
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& n = names[i];
+        const bool ok = !n.empty() && n.size() <= 32 && std::all_of(n.begin(), n.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
+        if (!ok)
+            throw std::invalid_argument("stem name '" + n +
+                                        "': use lower-case letters, digits, '_' or '-'");
+        if (std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), n) !=
+            names.begin() + static_cast<std::ptrdiff_t>(i))
+            throw std::invalid_argument("stem name '" + n + "' given twice");
+    }
+    m_stemNames = names;
+}
+
+std::string ParameterRegistry::sourceName(const Modulation& m) const {
+    if (m.stem == 0 || m.stem > m_stemNames.size()) return featureName(m.source);
+    return m_stemNames[m.stem - 1] + "." + featureName(m.source);
 }
 
 ParameterRegistry::JsonReport ParameterRegistry::fromJson(const nlohmann::json& json) {
@@ -188,15 +245,35 @@ ParameterRegistry::JsonReport ParameterRegistry::fromJson(const nlohmann::json& 
         Modulation modulation;
         if (entry.contains("mod")) {
             const auto& mod = entry["mod"];
-            const auto source =
-                mod.is_object() && mod.contains("source") && mod["source"].is_string()
-                    ? featureFromName(mod["source"].get<std::string>())
-                    : std::nullopt;
+            // "level", or "<stem>.level" for a stem this registry knows.
+            std::optional<Feature> source;
+            int stem = 0;
+            std::string sourceWhy = "needs a known \"source\"";
+            if (mod.is_object() && mod.contains("source") && mod["source"].is_string()) {
+                const std::string text = mod["source"].get<std::string>();
+                const std::size_t dot = text.find('.');
+                if (dot != std::string::npos) {
+                    const auto it =
+                        std::find(m_stemNames.begin(), m_stemNames.end(), text.substr(0, dot));
+                    if (it != m_stemNames.end()) {
+                        stem = static_cast<int>(it - m_stemNames.begin()) + 1;
+                        source = featureFromName(std::string_view(text).substr(dot + 1));
+                    } else {
+                        std::string known;
+                        for (const std::string& n : m_stemNames)
+                            known += (known.empty() ? "" : ", ") + n;
+                        sourceWhy = "source '" + text + "': no stem '" + text.substr(0, dot) +
+                                    "' (stems: " + (known.empty() ? "none" : known) + ")";
+                    }
+                } else {
+                    source = featureFromName(text);
+                }
+            }
             const auto curve =
                 mod.is_object() && mod.value("curve", nlohmann::json("linear")).is_string()
                     ? curveFromName(mod.value("curve", "linear"))
                     : std::nullopt;
-            std::string why = !source  ? "needs a known \"source\""
+            std::string why = !source  ? sourceWhy
                               : !curve ? "needs a known \"curve\""
                               : !mod.contains("gain")
                                   ? "needs a \"gain\""
@@ -207,7 +284,8 @@ ParameterRegistry::JsonReport ParameterRegistry::fromJson(const nlohmann::json& 
                 setBase(*id, value);
                 continue;
             }
-            modulation = Modulation{*source, mod["gain"].get<float>(), *curve};
+            modulation = Modulation{*source, mod["gain"].get<float>(), *curve,
+                                    static_cast<std::uint8_t>(stem)};
         }
         setBase(*id, value);
         setModulation(*id, modulation);

@@ -4,7 +4,8 @@
 # AAC, exactly ceil(5 s * 30) frames, audio and video both starting at 0 and as long as the
 # song; two renders decode to identical frames; the silent tail is one picture while the music
 # part changes; the first frames match `analyze --latents` + `generate --ws` for the same latents
-# (PSNR, against the other frames too); --start/--end cut a section; bad input is one line,
+# (PSNR, against the other frames too); --start/--end cut a section; a stem's clicks mapped to
+# the brightness light the picture while the audio stays the song's; bad input is one line,
 # exit 1 and no file (nor a .part) left; an interrupted render leaves nothing.
 set -uo pipefail
 out=${1:?output dir}
@@ -87,6 +88,30 @@ sdur=$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 sect
 awk -v f="$sframes" -v d="$sdur" 'BEGIN { ok = (f == 30 && d > 0.99 && d < 1.05)
     printf "%s  section: %d frames, %s s\n", ok ? "ok  " : "FAIL", f, d; exit !ok }' || fail=1
 
+# Stems: a silent song and a drum stem of 4 clicks (0.5, 1.5, 2.5, 3.5 s) mapped to the
+# brightness: the picture brightens at each click (and only there), and the video's audio is
+# the song's (silent), not the stem's.
+sox -D -n -r 44100 -c 2 quiet.wav trim 0 4
+sox -D -n -r 44100 -c 1 clicks.wav synth 0.03 square 1000 fade 0 0.03 0.02 pad 0.5 0.47 repeat 3
+cat >stem.json <<'EOF'
+{"walk.base_speed": {"value": 0},
+ "post.color.brightness": {"value": 0, "mod": {"source": "drums.onset_envelope", "gain": 0.5}}}
+EOF
+check stem 0 "120 frames" -- render quiet.wav -o stem.mp4 --size 160x90 --params stem.json --stem drums=clicks.wav
+ffmpeg -v error -i stem.mp4 -vf "signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=stem_luma.txt" -f null -
+peak=$(ffmpeg -i stem.mp4 -af volumedetect -f null - 2>&1 | sed -n 's/.*max_volume: \([-0-9.]*\) dB/\1/p')
+awk -F= -v peak="$peak" '/YAVG/ { y[n++] = $2 } END {
+    ok = n == 120 && peak < -60
+    for (c = 15; c < 120; c += 30) {  # each click: a bright frame within 2 frames, dark before
+        top = 0; for (k = c; k <= c + 2; k++) if (y[k] > top) top = y[k]
+        if (!(top > y[c - 5] + 30)) ok = 0
+        line = line sprintf(" %.0f->%.0f", y[c - 5], top)
+    }
+    printf "%s  stem: luma before->at the clicks%s; the audio peaks at %s dB\n", ok ? "ok  " : "FAIL", line, peak
+    exit !ok }' stem_luma.txt || fail=1
+check bad_stem 1 "nope\.wav" -- render quiet.wav -o bad_stem.mp4 --stem drums=nope.wav
+check bad_stem_name 2 "stem name 'Drums'" -- render quiet.wav -o bad_stem.mp4 --stem Drums=clicks.wav
+
 # Bad input: one line, exit 1 (2 for a bad option), nothing left behind.
 echo "not audio" >notes.txt
 check bad_audio 1 "notes\.txt" -- render notes.txt -o bad_audio.mp4
@@ -95,12 +120,12 @@ check unwritable 1 "no/such/folder/x\.mp4: cannot open for writing" -- render tr
 check bad_codec 1 "unknown video codec 'nosuchcodec'" -- render track.wav -o bad_codec.mp4 --codec nosuchcodec
 check odd_size 2 "must be even" -- render track.wav -o odd.mp4 --size 321x180
 check bad_format 1 "no container format" -- render track.wav -o video.nosuchformat
-for log in bad_audio missing_audio unwritable bad_codec odd_size bad_format; do
+for log in bad_audio missing_audio unwritable bad_codec odd_size bad_format bad_stem bad_stem_name; do
     lines=$(grep -c . "$log.log")
     ((lines == 1)) || { echo "FAIL $log: $lines lines of output"; cat "$log.log"; fail=1; }
 done
 [[ -e no ]] && { echo "FAIL unwritable: created the missing folder"; fail=1; }
-leftovers=$(ls bad_audio.mp4* missing.mp4* bad_codec.mp4* odd.mp4* video.nosuchformat* 2>/dev/null)
+leftovers=$(ls bad_audio.mp4* missing.mp4* bad_codec.mp4* odd.mp4* video.nosuchformat* bad_stem.mp4* 2>/dev/null)
 [[ -z $leftovers ]] && echo "ok   bad input leaves no files" || { echo "FAIL left: $leftovers"; fail=1; }
 
 # Interrupted (SIGTERM half way): no video, no .part.

@@ -105,3 +105,46 @@ TEST(Parameters, ModulationNamesOfTheWrongTypeAreRefusedByName) {
         EXPECT_EQ(r.base(x), 1.0f) << "the value beside it applies";
     }
 }
+
+// Stems: "<stem>.<feature>" sources read that stem's features, round-trip through JSON, and a
+// source naming a stem the registry does not have is refused with the stems it has.
+TEST(Parameters, StemFeaturesModulateByName) {
+    ParameterRegistry r;
+    EXPECT_THROW(r.setStemNames({"Drums"}), std::invalid_argument);
+    EXPECT_THROW(r.setStemNames({"drums", "drums"}), std::invalid_argument);
+    EXPECT_THROW(r.setStemNames(std::vector<std::string>(kMaxStems + 1, "x")),
+                 std::invalid_argument);
+    r.setStemNames({"drums", "bass"});
+    const ParamId flash = r.add({"flash", 0.0f, 1.0f, 0.0f, 0.0f, ""});
+    const ParamId speed = r.add({"speed", 0.0f, 1.0f, 0.0f, 0.0f, ""});
+    const auto report = r.fromJson(nlohmann::json::parse(R"({
+        "flash": {"value": 0, "mod": {"source": "drums.onset_envelope", "gain": 1}},
+        "speed": {"value": 0, "mod": {"source": "bass.level", "gain": 0.5}}})"));
+    EXPECT_TRUE(report.refused.empty()) << report.refused.front();
+    EXPECT_EQ(r.modulation(flash).stem, 1);
+    EXPECT_EQ(r.modulation(speed).stem, 2);
+
+    ControlInput in;
+    in.onsetEnvelope = 0.9f;  // the mix's: not what "drums." reads
+    in.level = 0.9f;
+    in.stemCount = 2;
+    in.stems[0].onsetEnvelope = 0.25f;
+    in.stems[1].level = 0.5f;
+    r.update(in, 0.01);
+    EXPECT_FLOAT_EQ(r.value(flash), 0.25f);
+    EXPECT_FLOAT_EQ(r.value(speed), 0.25f);
+    in.stemCount = 1;  // a stem the input lacks reads 0
+    r.update(in, 0.01);
+    EXPECT_FLOAT_EQ(r.value(speed), 0.0f);
+
+    const nlohmann::json saved = r.toJson();
+    EXPECT_EQ(saved["flash"]["mod"]["source"], "drums.onset_envelope");
+    EXPECT_EQ(saved["speed"]["mod"]["source"], "bass.level");
+
+    ParameterRegistry other;  // no stems
+    other.add({"flash", 0.0f, 1.0f, 0.0f, 0.0f, ""});
+    const auto refused = other.fromJson(saved);
+    ASSERT_EQ(refused.refused.size(), 1u);
+    EXPECT_EQ(refused.refused[0],
+              "'flash.mod': source 'drums.onset_envelope': no stem 'drums' (stems: none)");
+}

@@ -29,8 +29,8 @@ struct ControlFrame {
     float level = 0.0f;            // features of that hop, for display
     float onsetStrength = 0.0f;
     bool onset = false;
-    double lastOnsetSec = -1.0;  // audio time of the newest onset so far
-    float speed = 0.0f;          // the walk's angular speed (rad/s), for display
+    double lastOnsetSec = -1.0;   // audio time of the newest onset so far
+    float speed = 0.0f;           // the walk's angular speed (rad/s), for display
     std::int64_t midiWallNs = 0;  // steady-clock arrival of the newest MIDI message applied
 
     int zDim = 0;

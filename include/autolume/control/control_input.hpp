@@ -7,6 +7,23 @@
 
 namespace autolume::control {
 
+// Stems (offline: separated drums, bass, vocals... each analysed on its own): their features are
+// modulation sources ("drums.onset_envelope") while the walk follows the full mix.
+inline constexpr int kMaxStems = 8;
+
+struct StemInput {
+    float level = 0.0f;
+    float onsetStrength = 0.0f;
+    float onsetEnvelope = 0.0f;
+    float beatEnvelope = 0.0f;
+    float beatPhase = 0.0f;
+    float bass = 0.0f;
+    float mid = 0.0f;
+    float high = 0.0f;
+    float harmonic = 0.0f;
+    float percussive = 0.0f;
+};
+
 struct ControlInput {
     double timeSec = 0.0;  // audio time of the hop's last sample
     float level = 0.0f;    // auto-gained 0..1
@@ -23,6 +40,8 @@ struct ControlInput {
     float onsetEnvelope = 0.0f;      // decaying 1 -> 0 after each onset
     float beatEnvelope = 0.0f;       // decaying 1 -> 0 after each beat
     std::array<float, 12> chroma{};  // C, C#, ..., B; 0..1 (from the harmonic part where known)
+    std::array<StemInput, kMaxStems> stems{};  // [stemCount] in ParameterRegistry::stemNames order
+    int stemCount = 0;
 };
 
 }  // namespace autolume::control

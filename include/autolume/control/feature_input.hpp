@@ -2,6 +2,8 @@
 // which chroma the controller reads (the live engine and `autolume analyze --latents` agree).
 #pragma once
 
+#include <algorithm>
+
 #include "autolume/control/control_input.hpp"
 #include "autolume/features/analyzer.hpp"
 
@@ -26,6 +28,23 @@ inline ControlInput toControlInput(const features::FeatureFrame& f) noexcept {
     in.beatEnvelope = f.beatExp;
     in.chroma = f.chroma;
     return in;
+}
+
+// A stem's features as the input's stem `index` (0-based; ignored past kMaxStems).
+inline void setStemInput(ControlInput& in, int index, const features::FeatureFrame& f) noexcept {
+    if (index < 0 || index >= kMaxStems) return;
+    StemInput& s = in.stems[static_cast<std::size_t>(index)];
+    s.level = f.level;
+    s.onsetStrength = f.onsetStrength;
+    s.onsetEnvelope = f.onsetExp;
+    s.beatEnvelope = f.beatExp;
+    s.beatPhase = f.beatPhase;
+    s.bass = f.bass;
+    s.mid = f.mid;
+    s.high = f.high;
+    s.harmonic = f.harmonic;
+    s.percussive = f.percussive;
+    in.stemCount = std::max(in.stemCount, index + 1);
 }
 
 }  // namespace autolume::control

@@ -41,6 +41,7 @@ struct Modulation {
     Feature source = Feature::None;
     float gain = 0.0f;  // in units of the parameter's range per unit of feature
     Curve curve = Curve::Linear;
+    std::uint8_t stem = 0;  // 0: the mix; k: stem k (ParameterRegistry::stemNames()[k - 1])
 };
 
 // The largest modulation gain a file may hold (the panel's slider spans -2..2).
@@ -59,7 +60,9 @@ const char* featureName(Feature feature) noexcept;
 std::optional<Feature> featureFromName(std::string_view name) noexcept;
 const char* curveName(Curve curve) noexcept;
 std::optional<Curve> curveFromName(std::string_view name) noexcept;
-float featureValue(const ControlInput& input, Feature feature) noexcept;
+float featureValue(const ControlInput& input, Feature feature) noexcept;  // of the mix
+// Of stem `stem` (0: the mix); 0 for a stem the input does not have.
+float featureValue(const ControlInput& input, Feature feature, int stem) noexcept;
 float applyCurve(Curve curve, float x) noexcept;
 
 class ParameterRegistry {
@@ -76,6 +79,14 @@ class ParameterRegistry {
     void jumpTo(ParamId id, float value) noexcept;        // set without smoothing
     void setModulation(ParamId id, const Modulation& modulation) noexcept;
     const Modulation& modulation(ParamId id) const noexcept { return m_state[id].modulation; }
+
+    // Names of the stems whose features may modulate ("drums" -> source "drums.level"):
+    // lower-case letters, digits, '_' and '-', at most kMaxStems. Throws std::invalid_argument
+    // naming a bad or repeated one. Allocates: set before fromJson().
+    void setStemNames(const std::vector<std::string>& names);
+    const std::vector<std::string>& stemNames() const noexcept { return m_stemNames; }
+    // "level" or "drums.level" for a modulation's source.
+    std::string sourceName(const Modulation& modulation) const;
 
     // Advances smoothing by dtSec and applies modulation from this hop's input.
     void update(const ControlInput& input, double dtSec) noexcept;
@@ -105,6 +116,7 @@ class ParameterRegistry {
     };
     std::vector<ParamSpec> m_specs;
     std::vector<State> m_state;
+    std::vector<std::string> m_stemNames;
 };
 
 }  // namespace autolume::control
