@@ -196,8 +196,8 @@ void Desk::learned(const ControlEvent& event) {
     }
 }
 
-void Desk::update() {
-    if (m_engine.fetchSnapshot()) {
+void Desk::update(bool snapshotFresh) {
+    if (snapshotFresh) {
         const ControlSnapshot& snap = m_engine.snapshot();
         const std::size_t n = std::min(snap.base.size(), m_parameterPanel.entries.size());
         for (std::size_t i = 0; i < n; ++i) {

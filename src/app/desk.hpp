@@ -37,7 +37,10 @@ class Desk {
     // A switch to another model: its preset folder and parameter ranges.
     void modelSwitched(const model::ModelInfo& info);
     // Every frame: the control thread's snapshot into the windows, its events into the bank.
-    void update();
+    // `snapshotFresh`: the caller's Engine::fetchSnapshot() of this frame returned true. Only
+    // the caller fetches: a second fetch in the same frame would hand the slot the caller still
+    // reads (its `const ControlSnapshot&`) back to the control thread, which then writes it.
+    void update(bool snapshotFresh);
     // Draws the windows (when `visible`) and sends what the performer changed.
     void draw(bool showParameters, bool showPresets);
 

@@ -466,7 +466,8 @@ int runLive(const LiveOptions& options) {
             fresh = true;
             ++displayed;
         }
-        engine.fetchSnapshot();
+        // The one fetch of this frame: `snap` stays ours until the next one (Desk::update).
+        const bool freshSnapshot = engine.fetchSnapshot();
         const ControlSnapshot& snap = engine.snapshot();
         const bool shoot =
             !options.screenshotDir.empty() && stage->hasFrame() && loopNs >= nextShotNs;
@@ -537,7 +538,7 @@ int runLive(const LiveOptions& options) {
         stagePanel.outputFps = panel.displayFps;
         stagePanel.generatorMs = panel.generatorMs;
         stagePanel.latencyMs = panel.latencyMs;
-        desk.update();
+        desk.update(freshSnapshot);
         if (loopNs >= nextMidiStatusNs) {
             std::string status =
                 engine.midiOn() ? engine.midiStatus() : "MIDI off (start with --midi PORT)";
@@ -605,7 +606,7 @@ int runLive(const LiveOptions& options) {
     source->stop();
     if (!options.paramsFile.empty()) {
         // The values the control thread ended with (MIDI and panel moves included).
-        if (engine.fetchSnapshot()) desk.update();
+        if (engine.fetchSnapshot()) desk.update(true);
         paramsFile.saveNow(desk.parameters());
     }
     if (engine.midiOn()) {
