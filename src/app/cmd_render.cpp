@@ -22,15 +22,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "autolume/audio/audio_file_reader.hpp"
@@ -178,6 +182,96 @@ class PartialFile {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// Encoding beside the drawing: the next frames are generated and post-processed while the
+// encoder works on the last ones (x264 at 1080p takes most of a frame's time). Items (video
+// frames and audio blocks) keep their order in a queue of a few; drawing waits when it is full.
+// An encoder error ends the render at the next push or at finish().
+class EncoderThread {
+  public:
+    explicit EncoderThread(io::VideoWriter& writer)
+        : m_writer(writer), m_thread([this] { run(); }) {}
+    ~EncoderThread() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+            m_items.clear();
+        }
+        m_changed.notify_all();
+        if (m_thread.joinable()) m_thread.join();
+    }
+    EncoderThread(const EncoderThread&) = delete;
+    EncoderThread& operator=(const EncoderThread&) = delete;
+
+    void video(std::vector<std::uint8_t> rgb, std::int64_t index) {
+        push({Item::Kind::Video, std::move(rgb), {}, index});
+    }
+    void audio(const float* interleaved, std::size_t frames, int channels) {
+        push({Item::Kind::Audio,
+              {},
+              std::vector<float>(interleaved, interleaved + frames * channels),
+              static_cast<std::int64_t>(frames)});
+    }
+    // Everything queued encoded, the writer finished; rethrows the encoder's error.
+    void finish() {
+        push({Item::Kind::Finish, {}, {}, 0});
+        m_thread.join();
+        if (m_error) std::rethrow_exception(m_error);
+    }
+
+  private:
+    struct Item {
+        enum class Kind { Video, Audio, Finish } kind;
+        std::vector<std::uint8_t> rgb;
+        std::vector<float> samples;
+        std::int64_t number;  // the frame index, or audio frames
+    };
+    static constexpr std::size_t kQueued = 3;
+
+    void push(Item&& item) {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_items.size() < kQueued || m_error; });
+        if (m_error) std::rethrow_exception(m_error);
+        m_items.push_back(std::move(item));
+        lock.unlock();
+        m_changed.notify_all();
+    }
+
+    void run() {
+        for (;;) {
+            std::unique_lock lock(m_mutex);
+            m_changed.wait(lock, [&] { return !m_items.empty() || m_stop; });
+            if (m_stop) return;
+            Item item = std::move(m_items.front());
+            m_items.pop_front();
+            lock.unlock();
+            m_changed.notify_all();
+            try {
+                if (item.kind == Item::Kind::Video)
+                    m_writer.writeVideo(item.rgb.data(), io::PixelLayout::Rgb, item.number);
+                else if (item.kind == Item::Kind::Audio)
+                    m_writer.writeAudio(item.samples.data(), static_cast<std::size_t>(item.number));
+                else {
+                    m_writer.finish();
+                    return;
+                }
+            } catch (...) {
+                std::lock_guard errorLock(m_mutex);
+                m_error = std::current_exception();
+                m_changed.notify_all();
+                return;
+            }
+        }
+    }
+
+    io::VideoWriter& m_writer;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<Item> m_items;
+    std::exception_ptr m_error;
+    bool m_stop = false;
+    std::thread m_thread;  // last: starts once everything above exists
+};
+
 int runRender(const RenderOptions& o) {
     const auto size = parseSize(o.size);
     if (!size || size->first < 16 || size->second < 16 || size->first > 8192 || size->second > 8192)
@@ -289,6 +383,7 @@ int runRender(const RenderOptions& o) {
     const std::int64_t expected =
         static_cast<std::int64_t>(std::ceil(endSec * o.fps - 1e-9)) - first;
     Progress progress(expected);
+    EncoderThread encoder(*writer);
     std::int64_t audioAt = 0;  // source frames read so far
     std::int64_t written = 0;
     const auto frameSink = [&](const WalkFrame& f) {
@@ -300,8 +395,7 @@ int runRender(const RenderOptions& o) {
         post->upload(rgba.data(), modelSize, modelSize);
         post->setParams(f.snapshot->stage);
         post->render(video.width, video.height, *fit, postInputFrom(f.snapshot->input, f.timeSec));
-        const std::vector<std::uint8_t> rgb = post->readOutput();
-        writer->writeVideo(rgb.data(), io::PixelLayout::Rgb, f.index - first);
+        encoder.video(post->readOutput(), f.index - first);
         progress.update(++written);
     };
     const double hopSec = analysis.hopSize / rate;
@@ -320,13 +414,13 @@ int runRender(const RenderOptions& o) {
                 const std::int64_t to =
                     std::min(audioAt + static_cast<std::int64_t>(frames), audioLast);
                 if (to > from)
-                    writer->writeAudio(interleaved + (from - audioAt) * reader->channels(),
-                                       static_cast<std::size_t>(to - from));
+                    encoder.audio(interleaved + (from - audioAt) * reader->channels(),
+                                  static_cast<std::size_t>(to - from), reader->channels());
                 audioAt += static_cast<std::int64_t>(frames);
             });
         const double durationSec = static_cast<double>(framesRead) / rate;
         walk->finish(o.end >= 0.0 ? std::min(o.end, durationSec) : durationSec, frameSink);
-        writer->finish();
+        encoder.finish();
     } catch (const std::exception& e) {
         std::signal(SIGINT, previous);
         std::signal(SIGTERM, previousTerm);
