@@ -161,6 +161,9 @@ void ControlSession::applyMidiActions() noexcept {
                 m_controller->release(morphSec(-1.0f));
                 emit({ControlEvent::Kind::Release, 0, 0, nullptr});
                 break;
+            case Kind::Record:
+                emit({ControlEvent::Kind::Record, 0, 0, nullptr});
+                break;
             case Kind::Learned:
                 try {
                     emit({ControlEvent::Kind::Learned, 0, a.param,

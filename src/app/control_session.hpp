@@ -68,6 +68,7 @@ struct ControlEvent {
         Store,    // a MIDI press asks to store the shown latent into the one slot in `slots`
         Release,  // MIDI released the presets (already applied)
         Learned,  // MIDI learn bound a control to `param`; `profile` is the map to save
+        Record,   // a MIDI press starts or stops the live recording
     };
     Kind kind = Kind::Recall;
     std::uint32_t slots = 0;

@@ -229,6 +229,9 @@ void Desk::update(bool snapshotFresh) {
             case ControlEvent::Kind::Learned:
                 learned(event);
                 break;
+            case ControlEvent::Kind::Record:
+                ++m_recordPresses;
+                break;
         }
     }
 }

@@ -47,6 +47,12 @@ class Desk {
     // The parameters as set now (for --params at exit): values and modulations.
     nlohmann::json parameters() const { return m_specs.toJson(); }
     const std::string& message() const { return m_presetPanel.message; }
+    // MIDI "record" presses since the last call (each toggles the recording).
+    int takeRecordPresses() {
+        const int n = m_recordPresses;
+        m_recordPresses = 0;
+        return n;
+    }
 
   private:
     void rebuildSpecs(const control::LatentShape& shape);
@@ -72,6 +78,7 @@ class Desk {
     std::uint32_t m_active = 0;
     std::size_t m_wsSize = 0;  // numWs * wDim of the running model
     int m_learning = -1;       // parameter waiting for a MIDI control
+    int m_recordPresses = 0;
 };
 
 }  // namespace autolume::app

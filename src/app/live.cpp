@@ -36,6 +36,7 @@
 #include "desk.hpp"
 #include "engine.hpp"
 #include "health_log.hpp"
+#include "live_outputs.hpp"
 #include "options.hpp"
 #include "params_file.hpp"
 #include "session_setup.hpp"
@@ -183,6 +184,8 @@ struct DropCounts {
     std::uint64_t controlEvents = 0;    // control thread -> panel (MIDI store/recall; a bug)
     std::uint64_t refused = 0;          // messages made for another model, not applied
     std::uint64_t failedFrames = 0;     // generator errors (the last frame stays up)
+    std::uint64_t recordFrames = 0;     // recording/stream/v4l2 frames: encoder or read-back behind
+    std::uint64_t recordAudio = 0;      // recording/stream audio frames: its ring was full
 
     bool operator==(const DropCounts&) const = default;
     std::string line(bool all) const {
@@ -198,16 +201,43 @@ struct DropCounts {
         add("control events", controlEvents);
         add("refused messages", refused);
         add("failed frames", failedFrames);
+        add("recorded frames", recordFrames);
+        add("recorded audio frames", recordAudio);
         return out;
     }
 };
 
 DropCounts dropCounts(const Engine& engine, const audio::AudioSource& source,
-                      const ControlSnapshot& snap) {
+                      const ControlSnapshot& snap, const OutputDrops& outputs) {
     const EngineStats& s = engine.stats();
-    return {source.overruns(),        engine.midiInputDropped(), engine.midiOutputDropped(),
-            s.messagesDropped.load(), snap.eventsDropped,        snap.messagesRefused,
-            s.generatorErrors.load()};
+    return {source.overruns(),
+            engine.midiInputDropped(),
+            engine.midiOutputDropped(),
+            s.messagesDropped.load(),
+            snap.eventsDropped,
+            snap.messagesRefused,
+            s.generatorErrors.load(),
+            outputs.frames,
+            outputs.audio};
+}
+
+// The recordings' audio: what is heard (a played file: up to two of its channels) or what
+// reaches the analysis (capture, an unheard file, the demo: mixed, or the first two stems).
+std::unique_ptr<audio::RecordTap> makeRecordTap(const audio::SourceInfo& info) {
+    const int channels = info.output.empty() ? info.ringChannels : info.channels;
+    return std::make_unique<audio::RecordTap>(std::min(channels, 2),
+                                              info.sampleRate > 0 ? info.sampleRate : 48000.0);
+}
+
+LiveOutputsConfig liveOutputsFrom(const LiveOptions& options) {
+    LiveOutputsConfig c;
+    c.recordFile = options.recordFile;
+    c.streamUrl = options.streamUrl;
+    c.v4l2Device = options.v4l2Device;
+    c.fps = options.recordFps;
+    c.width = options.recordWidth;
+    c.height = options.recordHeight;
+    return c;
 }
 
 // What the performance starts with: presets of the model, parameters, keyframes, MIDI.
@@ -353,7 +383,8 @@ int runLive(const LiveOptions& options) {
     if (!preparePerformance(options, *generator, performance)) return 2;
     EngineConfig& engineConfig = performance.engineConfig;
 
-    audio::SampleRing ring(1 << 16);  // 1.4 s at 48 kHz: room for a stalled analysis thread
+    audio::SampleRing ring(1 << 16);        // 1.4 s at 48 kHz: room for a stalled analysis thread
+    std::unique_ptr<audio::RecordTap> tap;  // outlives the source's running time
     OpenedSource opened = openSource(options);
     std::unique_ptr<audio::AudioSource> source = std::move(opened.source);
 
@@ -375,12 +406,17 @@ int runLive(const LiveOptions& options) {
     std::stable_sort(scriptedSwitches.begin(), scriptedSwitches.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::size_t nextScripted = 0;
+    tap = makeRecordTap(source->info());
+    source->setRecordTap(tap.get());
     if (!source->start(ring)) {
         spdlog::error("{}; playing the built-in demo music instead", source->error());
         opened.error = source->error();
         source = audio::makeDemoSource();
+        tap = makeRecordTap(source->info());
+        source->setRecordTap(tap.get());
         source->start(ring);
     }
+    LiveOutputs outputs(liveOutputsFrom(options), *tap);
     const audio::SourceInfo& sourceInfo = source->info();
 
     std::ofstream stats;
@@ -389,6 +425,12 @@ int runLive(const LiveOptions& options) {
         if (!stats) spdlog::error("{}: cannot write the stats file", options.statsFile);
         stats << "present_s,audio_time_s,audio_wall_s,last_onset_s,generator_ms,seq,width,"
                  "midi_wall_s,frame_hash\n";
+    }
+    std::ofstream presentLog;
+    if (!options.presentLog.empty()) {
+        presentLog.open(options.presentLog);
+        if (!presentLog) spdlog::error("{}: cannot write the present log", options.presentLog);
+        presentLog << "present_s,audio_pos_s,onset_envelope\n";
     }
     if (!options.screenshotDir.empty())
         fs::create_directories(fs::path(options.screenshotDir) / "frames");
@@ -430,6 +472,7 @@ int runLive(const LiveOptions& options) {
     bool announcedFailure = false;
     bool announcedFirstFrame = false;
     DropCounts drops;
+    std::uint64_t outputStatusVersion = 0;
     std::int64_t lastPresentNs = 0;
     // Never draw faster than the display refreshes: where the swap does not wait for the
     // vertical blank (Xvfb, some drivers) the UI would otherwise take CPU from the generator.
@@ -458,6 +501,11 @@ int runLive(const LiveOptions& options) {
             spdlog::info("key Tab: panel {}", panel.visible ? "shown" : "hidden");
         }
         if (keys.quit) break;
+        int recordToggles = (keys.toggleRecord ? 1 : 0) + desk.takeRecordPresses();
+        if (panel.recordRequested) {
+            panel.recordRequested = false;
+            ++recordToggles;
+        }
 
         bool fresh = false;
         if (engine.fetchFrame()) {
@@ -479,6 +527,26 @@ int runLive(const LiveOptions& options) {
         outputPacing.tick(presentNs);
         outputInterval.tick(presentNs);
         lastPresentNs = presentNs;
+        if (presentLog.is_open())
+            presentLog << seconds(presentNs) << ','
+                       << tap->positionAt(presentNs) / tap->sampleRate() << ','
+                       << snap.input.onsetEnvelope << std::endl;  // kill -9 tests read it
+        // Recording, stream, camera: the picture just presented, read back asynchronously.
+        if (stage->hasFrame()) {
+            const unsigned texture = stage->outputTexture();
+            const int tw = stage->outputTextureWidth(), th = stage->outputTextureHeight();
+            outputs.startFromCommandLine(texture, tw, th, presentNs);
+            for (; recordToggles > 0; --recordToggles) {
+                spdlog::info("record: {}", outputs.recording() ? "stop" : "start");
+                outputs.toggleRecording(texture, tw, th, presentNs);
+            }
+            outputs.afterPresent(texture, tw, th, presentNs);
+        }
+        if (outputs.statusVersion() != outputStatusVersion) {
+            outputStatusVersion = outputs.statusVersion();
+            panel.outputStatus = outputs.status();
+        }
+        panel.recording = outputs.recording();
         if (stage->shotReady()) {
             writeShot(options.screenshotDir, *stage, engine.frame(), shots++);
             stage->clearShot();
@@ -528,7 +596,8 @@ int runLive(const LiveOptions& options) {
         panel.onsetStrength = s.onsetStrength.load();
         panel.onset = s.onset.load();
         panel.walkSpeed = s.walkSpeed.load();
-        if (const DropCounts now = dropCounts(engine, *source, snap); !(now == drops)) {
+        if (const DropCounts now = dropCounts(engine, *source, snap, outputs.drops());
+            !(now == drops)) {
             drops = now;
             panel.drops = drops.line(false);
         }
@@ -602,6 +671,8 @@ int runLive(const LiveOptions& options) {
             std::this_thread::sleep_for(std::chrono::nanoseconds(minFrameNs - busyNs));
     }
 
+    // The files are finished before anything else stops (their last frames are on screen).
+    outputs.stopAll();
     engine.stop();
     source->stop();
     if (!options.paramsFile.empty()) {
@@ -623,7 +694,9 @@ int runLive(const LiveOptions& options) {
         elapsed, s.hops.load(), s.frames.load(), s.frames.load() / elapsed, displayed, shots,
         source->overruns(), s.modelSwitches.load());
     engine.fetchSnapshot();
-    spdlog::info("dropped: {}", dropCounts(engine, *source, engine.snapshot()).line(true));
+    for (const std::string& line : outputs.summary()) spdlog::info("{}", line);
+    spdlog::info("dropped: {}",
+                 dropCounts(engine, *source, engine.snapshot(), outputs.drops()).line(true));
     spdlog::info(
         "output: {} presents, frame period p50 {:.2f} ms p99 {:.2f} ms max {:.1f} ms, {} over "
         "{:.0f} ms",

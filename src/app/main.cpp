@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <sstream>
 #include <vector>
 
 #include "commands.hpp"
@@ -86,7 +87,42 @@ void addLiveOptions(CLI::App& app, LiveOptions& o) {
     app.add_option("--screenshot-dir", o.screenshotDir, "write PNG screenshots of the output here");
     app.add_option("--screenshot-interval", o.screenshotIntervalSec, "seconds between screenshots")
         ->check(CLI::PositiveNumber);
+    app.add_option("--record", o.recordFile,
+                   "record the output and the audio from the start into this file (Matroska: "
+                   "playable up to the last second after a crash; .mp4: fragmented MP4); "
+                   "R or the panel's Record button starts and stops recordings")
+        ->group("Recording and streaming");
+    app.add_option("--stream", o.streamUrl,
+                   "send the output with audio to this URL: udp://HOST:PORT or srt://... "
+                   "(MPEG-TS), rtmp://... (FLV); low-latency H.264 + AAC")
+        ->group("Recording and streaming");
+    app.add_option("--v4l2", o.v4l2Device,
+                   "write the output to a v4l2loopback device (/dev/videoN) that other "
+                   "programs open as a camera")
+        ->group("Recording and streaming");
+    app.add_option("--record-fps", o.recordFps, "frames per second of --record/--stream/--v4l2")
+        ->check(CLI::Range(1.0, 240.0))
+        ->group("Recording and streaming");
+    app.add_option_function<std::string>(
+           "--record-size",
+           [&o](const std::string& text) {
+               int w = 0, h = 0;
+               char x = 0;
+               std::istringstream in(text);
+               if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || w < 16 || h < 16 || w > 8192 ||
+                   h > 8192)
+                   throw CLI::ValidationError("--record-size", "WxH, e.g. 1280x720: " + text);
+               o.recordWidth = w;
+               o.recordHeight = h;
+           },
+           "size of recordings, streams and the camera (WxH); default: the output canvas")
+        ->group("Recording and streaming");
     app.add_option("--stats", o.statsFile, "write per-frame timings (CSV) to this file");
+    app.add_option("--present-log", o.presentLog,
+                   "write one CSV row per present of the output: seconds since start, the "
+                   "position of the audio heard then (s, the recordings' clock), the onset "
+                   "envelope the flash followed (tests of the recording's alignment)")
+        ->group("Scripting");
     app.add_option("--health", o.healthFile,
                    "write one CSV row per interval: presents, frame period p50/p99/max, gaps "
                    "over 100 ms, frames, MIDI and audio counters, resident memory");

@@ -35,7 +35,14 @@ struct LiveOptions {
     double durationSec = 0.0;  // > 0: quit after this many seconds (tests, installations)
     std::string screenshotDir;
     double screenshotIntervalSec = 0.5;
+    std::string recordFile;   // record the output and the audio from the start (Matroska)
+    std::string streamUrl;    // send the output with audio (udp://, srt:// MPEG-TS; rtmp:// FLV)
+    std::string v4l2Device;   // write the output to a v4l2loopback device (a camera for others)
+    double recordFps = 30.0;  // frames per second of recordings, streams and the camera
+    int recordWidth = 0;      // their size; 0: the output canvas' size when they start
+    int recordHeight = 0;
     std::string statsFile;   // CSV, one row per displayed frame
+    std::string presentLog;  // CSV, one row per present: its time on the audio clock, the flash
     std::string healthFile;  // CSV, one row per interval: presents, frame gaps, RSS, counters
     double healthIntervalSec = 1.0;
     std::uint64_t seed = 0;

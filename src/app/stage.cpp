@@ -257,6 +257,10 @@ void Stage::handleKey(const render::KeyPress& key, StageKeys& keys) {
             spdlog::info("key M: next monitor");
             nextMonitor();
             break;
+        case GLFW_KEY_R:
+            if (!(key.mods & (GLFW_MOD_CONTROL | GLFW_MOD_ALT | GLFW_MOD_SUPER)))
+                keys.toggleRecord = true;
+            break;
         case GLFW_KEY_Q:
             // Ctrl+Q quits; a lone key never ends a show by accident.
             if (key.mods & GLFW_MOD_CONTROL) keys.quit = true;

@@ -46,6 +46,7 @@ struct StageConfig {
 // What a key asked for, for the caller (the rest the stage does itself).
 struct StageKeys {
     bool togglePanel = false;
+    bool toggleRecord = false;  // R
     bool quit = false;
 };
 
@@ -63,6 +64,10 @@ class Stage {
 
     void upload(const std::uint8_t* rgba, int width, int height);
     bool hasFrame() const { return m_post->hasFrame(); }
+    // The post chain's result (bottom row first), for the recorder's read-back; 0: none yet.
+    unsigned outputTexture() const { return m_post->hasFrame() ? m_post->outputTexture() : 0; }
+    int outputTextureWidth() const { return m_post->outputWidth(); }
+    int outputTextureHeight() const { return m_post->outputHeight(); }
     // The output window: the post chain into its back buffer. Then, in one-window mode, the
     // UI (drawUi between beginUi and present), then the swap.
     void drawOutput(const render::PostInput& input, std::span<const float> params,

@@ -84,6 +84,7 @@ class PortAudioCaptureSource final : public AudioSource {
         if (m_stream) Pa_CloseStream(m_stream);
     }
 
+    void setRecordTap(RecordTap* tap) override { m_callback->setTap(tap); }
     bool start(SampleRing& ring) override {
         if (m_started) {
             m_error = m_label + ": already started";

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "autolume/audio/channel_router.hpp"
+#include "autolume/audio/record_tap.hpp"
 #include "autolume/audio/spsc_ring.hpp"
 
 namespace autolume::audio {
@@ -33,6 +34,9 @@ class CaptureCallback {
           m_routed(kBlockFrames * static_cast<std::size_t>(m_router.outputChannels())) {}
 
     const ChannelRouter& router() const noexcept { return m_router; }
+
+    // Recordings get what is captured (routed: mixed, or the stems). Set before attach().
+    void setTap(RecordTap* tap) noexcept { m_tap.store(tap, std::memory_order_release); }
 
     void attach(SampleRing* ring) noexcept {
         m_lastCallbackNs.store(0, std::memory_order_relaxed);
@@ -101,6 +105,8 @@ class CaptureCallback {
     void push(SampleRing& ring, std::size_t frames) noexcept {
         const auto channels = static_cast<std::size_t>(m_router.outputChannels());
         const std::size_t pushed = ring.pushFrames(m_routed.data(), frames, channels);
+        if (RecordTap* tap = m_tap.load(std::memory_order_acquire))
+            tap->push(m_routed.data(), frames, channels);
         if (pushed < frames) {
             m_overruns.fetch_add((frames - pushed) * channels, std::memory_order_relaxed);
         }
@@ -110,6 +116,7 @@ class CaptureCallback {
     std::vector<float> m_interleaved;  // planar input gathered into frames
     std::vector<float> m_routed;
     std::atomic<SampleRing*> m_ring{nullptr};
+    std::atomic<RecordTap*> m_tap{nullptr};
     std::atomic<bool> m_busy{false};
     std::atomic<std::uint64_t> m_overruns{0};
     std::atomic<std::int64_t> m_lastCallbackNs{0};

@@ -269,6 +269,7 @@ class DemoSource final : public AudioSource {
         m_info.channels = 1;
     }
 
+    void setRecordTap(RecordTap* tap) override { m_pusher.setTap(tap); }
     bool start(SampleRing& ring) override {
         if (!m_pusher.start(ring)) {
             m_error = "demo: already started";

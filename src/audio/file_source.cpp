@@ -44,6 +44,7 @@ class FileSource final : public AudioSource {
     }
 
     // Playback resumes where stop() left it; a finished file stays finished.
+    void setRecordTap(RecordTap* tap) override { m_pusher.setTap(tap); }
     bool start(SampleRing& ring) override {
         try {
             m_streamer.start();

@@ -77,6 +77,9 @@ class JackCaptureSource final : public AudioSource {
         jack_client_close(m_client);
     }
 
+    void setRecordTap(RecordTap* tap) override {
+        if (m_callback) m_callback->setTap(tap);
+    }
     bool start(SampleRing& ring) override {
         if (m_serverGone.load(std::memory_order_acquire)) {
             m_error = m_label + ": the JACK server went away; open the device again";

@@ -74,6 +74,8 @@ void PacedPusher::run(SampleRing* ring) noexcept {
         std::this_thread::sleep_until(due);
 
         const std::size_t pushed = ring->pushFrames(m_block.data(), n, m_channels);
+        if (RecordTap* tap = m_tap.load(std::memory_order_acquire))
+            tap->push(m_block.data(), n, m_channels);
         if (pushed < n) {
             m_overruns.fetch_add((n - pushed) * m_channels, std::memory_order_relaxed);
         }

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "autolume/audio/record_tap.hpp"
 #include "autolume/audio/spsc_ring.hpp"
 
 namespace autolume::audio {
@@ -40,6 +41,9 @@ class PacedPusher {
     // Asks the thread to stop and joins it (returns within about one block). Idempotent.
     void stop();
 
+    // Also pushes every block into `tap` (recordings); set before start(), or nullptr.
+    void setTap(RecordTap* tap) noexcept { m_tap.store(tap, std::memory_order_release); }
+
     bool running() const noexcept { return m_running.load(std::memory_order_acquire); }
     // Samples (not frames) dropped because the ring was full.
     std::uint64_t overruns() const noexcept { return m_overruns.load(std::memory_order_relaxed); }
@@ -54,6 +58,7 @@ class PacedPusher {
     RenderFn m_render;
     std::vector<float> m_block;  // sized once here so the loop never allocates
 
+    std::atomic<RecordTap*> m_tap{nullptr};
     std::atomic<bool> m_stopRequested{false};
     std::atomic<bool> m_running{false};
     std::atomic<bool> m_finished{false};

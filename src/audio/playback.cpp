@@ -81,6 +81,9 @@ class PlaybackSource final : public AudioSource {
         if (m_stream) Pa_CloseStream(m_stream);
     }
 
+    void setRecordTap(RecordTap* tap) override {
+        if (m_callback) m_callback->setTap(tap, m_info.outputLatencySec);
+    }
     bool start(SampleRing& ring) override {
         if (m_abandoned) {
             m_error = m_label + ": the sound server went away";

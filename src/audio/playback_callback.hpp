@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autolume/audio/channel_router.hpp"
+#include "autolume/audio/record_tap.hpp"
 #include "autolume/audio/spsc_ring.hpp"
 #include "file_streamer.hpp"
 
@@ -31,6 +32,12 @@ class PlaybackCallback {
           m_routed(kBlockFrames * static_cast<std::size_t>(m_router.outputChannels())) {}
 
     const ChannelRouter& router() const noexcept { return m_router; }
+
+    // Recordings get what is played, heard `latencySec` after the callback. Before start.
+    void setTap(RecordTap* tap, double latencySec) noexcept {
+        m_tapLatencySec = latencySec;
+        m_tap.store(tap, std::memory_order_release);
+    }
 
     void attach(SampleRing* ring) noexcept { m_ring.store(ring, std::memory_order_seq_cst); }
     void detach() noexcept {
@@ -86,6 +93,8 @@ class PlaybackCallback {
             m_played.fetch_add(got, std::memory_order_relaxed);
             done += want;
         }
+        if (RecordTap* tap = m_tap.load(std::memory_order_acquire))
+            tap->push(out, frames, outChannels, m_tapLatencySec);
         m_busy.store(false, std::memory_order_release);
     }
 
@@ -100,6 +109,8 @@ class PlaybackCallback {
     std::vector<float> m_fileBlock;
     std::vector<float> m_routed;
     std::atomic<SampleRing*> m_ring{nullptr};
+    std::atomic<RecordTap*> m_tap{nullptr};
+    double m_tapLatencySec = 0.0;
     std::atomic<bool> m_busy{false};
     std::atomic<bool> m_finished{false};
     std::atomic<std::uint64_t> m_overruns{0};

@@ -46,6 +46,7 @@ struct Shared {
     std::unique_ptr<AudioSource> inner;
     std::unique_ptr<PacedPusher> silence;
     SampleRing* ring = nullptr;
+    RecordTap* tap = nullptr;  // handed to every inner source (and the silence)
     bool stopping = false;
     bool lost = false;
     std::string lostWhy;
@@ -93,6 +94,7 @@ void supervise(std::shared_ptr<Shared> s) {
         lock.lock();
         if (!fresh || s->stopping) continue;
         s->silence->stop();
+        fresh->setRecordTap(s->tap);
         if (!fresh->start(*s->ring)) {
             s->lostWhy = fresh->error();
             s->silence->start(*s->ring);
@@ -122,6 +124,13 @@ class ReopeningCaptureSource final : public ReopeningSource {
     }
 
     ~ReopeningCaptureSource() override { stop(); }
+
+    void setRecordTap(RecordTap* tap) override {
+        std::unique_lock lock(m_shared->mutex);
+        m_shared->tap = tap;
+        if (m_shared->inner) m_shared->inner->setRecordTap(tap);
+        m_shared->silence->setTap(tap);
+    }
 
     bool start(SampleRing& ring) override {
         std::unique_lock lock(m_shared->mutex);

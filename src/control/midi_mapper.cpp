@@ -63,6 +63,7 @@ bool hasLed(const MidiBinding& b) noexcept {
         case BindingAction::Shift:
             return true;
         case BindingAction::Release:
+        case BindingAction::Record:
             return false;
         case BindingAction::None:
             return b.isButton();
@@ -359,6 +360,9 @@ void MidiMapper::onButton(int index, bool pressed, double timeSec) noexcept {
                 m_pendingRelease = 0;
             }
             return;
+        case BindingAction::Record:
+            if (pressed) emit({MidiAction::Kind::Record, 0, 0});
+            return;
     }
 }
 
@@ -469,6 +473,7 @@ int MidiMapper::ledValue(int index) const noexcept {
         case BindingAction::Shift:
             return m_shiftHeld ? style.on : style.off;
         case BindingAction::Release:
+        case BindingAction::Record:
             return style.off;
         case BindingAction::None: {
             if (rt.param < 0) return style.off;

@@ -23,8 +23,8 @@ constexpr const char* kFormat = "autolume-midi-profile";
 
 constexpr std::array<const char*, 7> kModeNames = {
     "absolute", "relative_twos", "relative_offset", "relative_sign", "momentary", "toggle", "set"};
-constexpr std::array<const char*, 5> kActionNames = {"none", "preset", "shift", "transform",
-                                                     "release"};
+constexpr std::array<const char*, 6> kActionNames = {"none",      "preset",  "shift",
+                                                     "transform", "release", "record"};
 
 [[noreturn]] void fail(const std::string& what) {
     throw std::invalid_argument(what);
@@ -197,8 +197,11 @@ MidiBinding bindingFrom(const json& j, int index, const MidiProfile& profile) {
                 fail(where + "transform names are 1..32 of a-z, 0-9, _");
         } else if (action == "release") {
             b.action = BindingAction::Release;
+        } else if (action == "record") {
+            b.action = BindingAction::Record;
         } else {
-            fail(where + "unknown action \"" + action + "\" (preset, shift, transform, release)");
+            fail(where + "unknown action \"" + action +
+                 "\" (preset, shift, transform, release, record)");
         }
         if (b.source == MidiSource::PitchBend) fail(where + "pitch bend cannot be a button");
         if (b.lsbNumber >= 0) fail(where + "a button cannot be a 14-bit CC");

@@ -51,6 +51,15 @@ bool drawPanel(PanelState& s) {
     if (!s.drops.empty())
         ImGui::TextColored(ImVec4(1.0f, 0.7f, 0.3f, 1.0f), "dropped: %s", s.drops.c_str());
 
+    // Recording (R, MIDI "record"), stream and v4l2 outputs.
+    if (ImGui::Button(s.recording ? "Stop recording" : "Record")) s.recordRequested = true;
+    ImGui::SameLine();
+    ImGui::TextDisabled("(R)");
+    for (const std::string& line : s.outputStatus)
+        ImGui::TextColored(line.rfind("REC", 0) == 0 ? ImVec4(1.0f, 0.35f, 0.35f, 1.0f)
+                                                     : ImVec4(0.6f, 0.85f, 1.0f, 1.0f),
+                           "%s", line.c_str());
+
     ImGui::Separator();
     ImGui::Text("level %6.1f dB", s.levelDb);
     levelMeter(s.level, s.onset);

@@ -97,6 +97,7 @@ struct App {
                     controller.release(0.0f);
                     break;
                 case MidiAction::Kind::Learned:
+                case MidiAction::Kind::Record:
                     break;
             }
         }

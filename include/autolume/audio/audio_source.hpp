@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "autolume/audio/channel_router.hpp"
+#include "autolume/audio/record_tap.hpp"
 #include "autolume/audio/spsc_ring.hpp"
 
 namespace autolume::audio {
@@ -37,6 +38,9 @@ class AudioSource {
     // Returns false with a one-line reason in error() if the source could not start.
     virtual bool start(SampleRing& ring) = 0;
     virtual void stop() = 0;
+    // The producer also pushes what is heard (file playback) or captured into `tap`, for
+    // recordings and streams. Call before start(); the tap must outlive the running time.
+    virtual void setRecordTap(RecordTap* tap) = 0;
     virtual const SourceInfo& info() const = 0;
     virtual std::string error() const = 0;
 

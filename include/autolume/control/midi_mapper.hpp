@@ -48,6 +48,7 @@ struct MidiAction {
         Store,    // store the latent shown now into the single slot in `slots`
         Release,  // morph back to the audio-driven latents
         Learned,  // a binding was learned for `param` (save the profile if wanted)
+        Record,   // start or stop the live recording
     };
     Kind kind = Kind::Recall;
     std::uint32_t slots = 0;  // bit i = slot i (0-based)

@@ -52,6 +52,7 @@ enum class BindingAction : std::uint8_t {
     Shift,      // held: slot presses store
     Transform,  // activates a transform: its gated bindings then set their parameters
     Release,    // back from presets to the audio-driven latents
+    Record,     // starts or stops the live recording
 };
 
 // LED values for one button, as the device expects them (CC value or note velocity).

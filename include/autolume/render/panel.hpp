@@ -47,10 +47,14 @@ struct PanelState {
     unsigned long long midiReceived = 0;
     unsigned long long midiMalformed = 0;
     double beats = 0.0;  // beats counted by the controller
+    // Recording, stream, v4l2: one line each ("REC 00:12 set.mkv, 0 dropped frames, ...").
+    std::vector<std::string> outputStatus;
+    bool recording = false;  // a file is being recorded (the button says Stop)
     // edited
     PanelParams params;
     std::array<char, 1024> modelPath{};  // the "Load" field
     bool loadRequested = false;          // set by the Load button; the caller clears it
+    bool recordRequested = false;        // the Record/Stop button; the caller clears it
     bool visible = true;
     bool showParameters = true;  // the parameter and preset windows (checkboxes here)
     bool showPresets = true;
