@@ -48,7 +48,8 @@ void RecordTap::push(const float* in, std::size_t frames, std::size_t channels,
         }
         const std::int64_t at = before + static_cast<std::int64_t>(done);
         for (Reader& r : m_readers) {
-            if (!r.enabled.load(std::memory_order_acquire)) continue;
+            // seq_cst: pairs with release()'s store of `enabled` and load of `m_busy` (Dekker).
+            if (!r.enabled.load(std::memory_order_seq_cst)) continue;
             if (r.needStart.load(std::memory_order_relaxed)) {
                 r.start.store(at, std::memory_order_relaxed);
                 r.needStart.store(false, std::memory_order_release);
