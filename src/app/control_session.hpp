@@ -99,6 +99,9 @@ struct ControlSnapshot {
     std::uint64_t onsets = 0;  // onsets and beats since the start (ticks the display cannot miss)
     std::uint64_t beatTicks = 0;
     std::vector<float> stage;  // [stageParams] values in use, in ControlSessionConfig order
+    // Steady-clock time this hop's last sample reached the analysis (set by the engine; 0:
+    // unknown): recordings put a picture at the time of the music it shows.
+    std::int64_t audioWallNs = 0;
 };
 
 struct ControlSessionConfig {

@@ -217,6 +217,7 @@ void Engine::analysisLoop() noexcept {
         m_controlSeq.notify_one();
 
         m_session.snapshot(m_snapshots.back());
+        m_snapshots.back().audioWallNs = arrivedNs;
         m_snapshots.publish();
         m_stats.level.store(f.level, std::memory_order_relaxed);
         m_stats.levelDb.store(f.rmsDb, std::memory_order_relaxed);

@@ -540,7 +540,7 @@ int runLive(const LiveOptions& options) {
                 spdlog::info("record: {}", outputs.recording() ? "stop" : "start");
                 outputs.toggleRecording(texture, tw, th, presentNs);
             }
-            outputs.afterPresent(texture, tw, th, presentNs);
+            outputs.afterPresent(texture, tw, th, presentNs, snap.audioWallNs);
         }
         if (outputs.statusVersion() != outputStatusVersion) {
             outputStatusVersion = outputs.statusVersion();

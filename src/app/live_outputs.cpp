@@ -150,13 +150,17 @@ void LiveOutputs::submitHeld(Output& o) {
     o.heldTag = -1;
 }
 
-void LiveOutputs::afterPresent(unsigned texture, int width, int height, std::int64_t presentNs) {
+void LiveOutputs::afterPresent(unsigned texture, int width, int height, std::int64_t presentNs,
+                               std::int64_t musicNs) {
     if (m_outputs.empty()) return;
     if (m_reader) collect();
     poll();
     if (!m_reader || texture == 0) return;
     bool wanted = false;
-    const std::int64_t index = gridIndex(presentNs);
+    // The music's sample was pushed to the tap when it reached the analysis (the same callback
+    // feeds both) and is heard the output latency later: its slot on the heard clock.
+    const std::int64_t index =
+        gridIndex(musicNs > 0 ? musicNs + m_tap.heardLatencyNs() : presentNs);
     for (const Output& o : m_outputs)
         wanted = wanted || (!o.recorder->stopRequested() && !o.recorder->done() &&
                             index >= o.recorder->config().startFrame);

@@ -41,8 +41,12 @@ class LiveOutputs {
 
     // Starts what the command line asked for (once the output has a picture).
     void startFromCommandLine(unsigned texture, int width, int height, std::int64_t nowNs);
-    // Right after the output's present: collect finished reads, start the next one.
-    void afterPresent(unsigned texture, int width, int height, std::int64_t presentNs);
+    // Right after the output's present: collect finished reads, start the next one. The picture
+    // goes into the slot of `musicNs`, the steady time at which the audio it shows (the newest
+    // hop the post chain and the generator used) reached the analysis; 0: the present's time.
+    // So a flash lands on its click in the file, not the show's own latency (45-60 ms) after it.
+    void afterPresent(unsigned texture, int width, int height, std::int64_t presentNs,
+                      std::int64_t musicNs = 0);
     // R, the button, MIDI: starts a new file or stops the one being written.
     void toggleRecording(unsigned texture, int width, int height, std::int64_t nowNs);
     bool recording() const;

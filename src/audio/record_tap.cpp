@@ -64,7 +64,9 @@ void RecordTap::push(const float* in, std::size_t frames, std::size_t channels,
         done += n;
     }
     const std::int64_t after = before + static_cast<std::int64_t>(frames);
-    const std::int64_t heardNs = nowNs() + static_cast<std::int64_t>(latencySec * 1e9);
+    const auto latencyNs = static_cast<std::int64_t>(latencySec * 1e9);
+    const std::int64_t heardNs = nowNs() + latencyNs;
+    m_latencyNs.store(latencyNs, std::memory_order_relaxed);
     const std::uint32_t seq = m_stampSeq.load(std::memory_order_relaxed);
     m_stampSeq.store(seq + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);

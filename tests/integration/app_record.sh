@@ -2,10 +2,11 @@
 # Live recording, stream and virtual camera of the app under Xvfb, on a 120 BPM click track with
 # the post chain's flash up (post.flash.amount 1: the picture flashes on each onset).
 #   --record: ffprobe finds H.264 + AAC; the file is as long as the recorded span (within
-#     0.5 s); the clicks in its audio and the flashes in its video are as far apart as the
-#     audience saw them live (the present log: each present on the audio clock), within one
-#     frame; nothing dropped.
+#     0.5 s); each click in its audio and the flash in its video are less than one frame apart
+#     (a picture goes to the time of the music it shows, not the show's own 45-60 ms later; the
+#     present log prints what the audience saw live); nothing dropped.
 #   kill -9 mid-recording: the file is playable up to about its last second.
+#   The R key starts a recording (a file named by the time) and stops it.
 #   A record file that cannot be opened: one line naming it, and the show goes on (exit 0).
 #   --stream udp://: a receiver started before the app decodes video and audio.
 #   --v4l2: skipped with a message where no v4l2loopback device exists.
@@ -41,9 +42,9 @@ grep -q "recording rec.mkv: .* 0 dropped frames, 0 audio frames lost" rec.log &&
     echo "ok   nothing dropped" || { echo "FAIL drops: $(grep 'recording rec.mkv: .*frames (' rec.log)"; fail=1; }
 read -r _ clicks _ flashes _ offset _ matched _ live_ms < <(/usr/bin/python3 "$here/av_offset.py" rec.mkv presents.csv 0.5 "$start")
 awk -v c="$clicks" -v m="$matched" -v o="$offset" -v l="$live_ms" -v f="$fps" 'BEGIN {
-    frame = 1000 / f; ok = (c >= 10 && m >= c * 0.6 && o - l < frame && l - o < frame)
-    printf "%s  A/V: clicks %s, matched flashes %s; click->flash %s ms in the file, %s ms live (frame %.1f ms)\n",
-        ok ? "ok  " : "FAIL", c, m, o, l, frame; exit !ok }' || fail=1
+    frame = 1000 / f; ok = (c >= 10 && m >= c * 0.6 && o < frame && o > -frame)
+    printf "%s  A/V: clicks %s, matched flashes %s; click->flash %s ms in the file (below a frame: %.1f ms), %s ms live\n",
+        ok ? "ok  " : "FAIL", c, m, o, frame, l; exit !ok }' || fail=1
 
 # --- kill -9 while recording: the file plays up to about its last second
 display=:$((90 + RANDOM % 50))
@@ -67,6 +68,33 @@ awk -v l="${last:-0}" -v s="$kspan" -v n="$kframes" -v a="$kaudio" 'BEGIN {
     ok = (l >= s - 1.2 && s > 4 && n >= (s - 1.2) * 20 && a == "aac")
     printf "%s  kill -9: playable to %s s of %s s recorded, %s frames decoded, audio %s\n",
         ok ? "ok  " : "FAIL", l, s, n, a; exit !ok }' || fail=1
+
+# --- the R key: a recording starts and stops on the performer's key (a new file each time)
+display=:$((140 + RANDOM % 50))
+Xvfb "$display" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+sleep 1
+mkdir -p keyed && (cd keyed && DISPLAY=$display "$autolume" --audio-file ../click.wav --size 640 \
+    --height 360 --params ../flash.json --windows 1 --duration 12 >../keyed.log 2>&1) &
+app=$!
+for _ in $(seq 150); do grep -q "presented\|first frame" keyed.log && break; sleep 0.1; done
+sleep 2
+window=$(DISPLAY=$display xdotool search --name "^autolume" | head -1)
+press_r() { DISPLAY=$display xdotool windowfocus "$window" keydown r sleep 0.01 keyup r; }
+press_r
+sleep 3
+press_r
+wait "$app"
+kill "$xvfb"
+wait "$xvfb" 2>/dev/null
+files=(keyed/autolume-*.mkv)
+kdur=$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "${files[0]}" 2>/dev/null)
+if ((${#files[@]} == 1)) && grep -q "record: start" keyed.log && grep -q "record: stop" keyed.log &&
+    awk -v d="${kdur:-0}" 'BEGIN { exit !(d > 2.3 && d < 3.8) }'; then
+    echo "ok   R key: started and stopped ${files[0]} (${kdur} s for 3 s between the presses)"
+else
+    echo "FAIL R key: files ${files[*]}, duration '${kdur}'"; cat keyed.log; fail=1
+fi
 
 # --- a record file that cannot be opened: one line naming it, the show goes on
 check record_unwritable 0 "no/such/dir/x.mkv.*cannot open.*the show goes on" -- \

@@ -58,6 +58,11 @@ class RecordTap {
     // The audio frame (fractional) heard at steady time `ns`; before the first push, the
     // steady clock from the tap's construction at the nominal rate.
     double positionAt(std::int64_t ns) const noexcept;
+    // How long after a push its audio is heard (the output latency; 0 for capture), as the last
+    // push said (any thread).
+    std::int64_t heardLatencyNs() const noexcept {
+        return m_latencyNs.load(std::memory_order_relaxed);
+    }
     // Frames pushed so far (any thread).
     std::int64_t framesPushed() const noexcept { return m_pushed.load(std::memory_order_acquire); }
 
@@ -83,6 +88,7 @@ class RecordTap {
     std::atomic<std::uint32_t> m_stampSeq{0};
     std::atomic<std::int64_t> m_stampFrames{0};
     std::atomic<std::int64_t> m_stampNs{0};
+    std::atomic<std::int64_t> m_latencyNs{0};
 };
 
 }  // namespace autolume::audio
