@@ -116,7 +116,12 @@ void LiveOutputs::toggleRecording(unsigned texture, int width, int height, std::
     for (Output& o : m_outputs) {
         if (o.recorder->config().kind != io::RecordKind::File || o.recorder->stopRequested())
             continue;
-        if (m_reader) collect();
+        if (m_reader) {
+            collect();
+            // Reads still on the GPU are not waited for (the show goes on): the file loses them,
+            // counted (at most a frame or two of its last slots).
+            for (int i = 0; i < m_reader->inFlight(); ++i) o.recorder->countDropped();
+        }
         submitHeld(o);
         o.recorder->requestStop();
         spdlog::info("recording {}: stopping", o.recorder->config().target);
