@@ -53,14 +53,7 @@ struct AnalyzeOptions {
     bool stems = false;
     // --latents
     std::string latents;
-    std::string model;
-    double fps = 30.0;
-    std::uint64_t seed = 0;
-    std::string params;
-    std::string keyframes;
-    std::string keyframeTiming = "free";
-    std::string transition = "linear";
-    std::string presets;
+    WalkOptions walk;  // model, fps, seed, params, keyframes (analysis and stems set at run)
     std::vector<std::string> walkStems;  // --stem NAME=FILE[@CHANNELS] (the latent walk's)
     features::AnalyzerConfig analysis;   // filled once the audio file is open
 };
@@ -373,15 +366,7 @@ class LatentRecorder {
 
   private:
     static WalkOptions walkOptions(const AnalyzeOptions& o) {
-        WalkOptions w;
-        w.model = o.model;
-        w.fps = o.fps;
-        w.seed = o.seed;
-        w.params = o.params;
-        w.keyframes = o.keyframes;
-        w.keyframeTiming = o.keyframeTiming;
-        w.transition = o.transition;
-        w.presets = o.presets;
+        WalkOptions w = o.walk;
         for (const std::string& stem : o.walkStems) w.stems.push_back(parseStem(stem));
         w.analysis = o.analysis;
         return w;
@@ -514,9 +499,9 @@ int runAnalyze(const AnalyzeOptions& o) {
         }
         std::fprintf(stderr,
                      "autolume analyze: %s: %llu frames at %g fps of %s (%d ws x %d) -> %s\n",
-                     o.audio.c_str(), static_cast<unsigned long long>(recorder->frames()), o.fps,
-                     recorder->info().path.c_str(), recorder->info().numWs, recorder->info().wDim,
-                     o.latents.c_str());
+                     o.audio.c_str(), static_cast<unsigned long long>(recorder->frames()),
+                     o.walk.fps, recorder->info().path.c_str(), recorder->info().numWs,
+                     recorder->info().wDim, o.latents.c_str());
     }
 
     if (plotting) {
@@ -557,23 +542,25 @@ Command addAnalyze(CLI::App& app) {
                     "write the latent controller's ws per video frame: [frames, num_ws, w_dim] "
                     "float32 .npy (truncation and GANSpace applied)")
         ->group("Latents");
-    cli->add_option("-m,--model", options->model, "model of the latents (default: the shipped one)")
+    cli->add_option("-m,--model", options->walk.model,
+                    "model of the latents (default: the shipped one)")
         ->group("Latents");
-    cli->add_option("--fps", options->fps, "video frames per second of the latents (30)")
+    cli->add_option("--fps", options->walk.fps, "video frames per second of the latents (30)")
         ->check(CLI::Range(1.0, 1000.0))
         ->group("Latents");
-    cli->add_option("--seed", options->seed, "seed of the latent walk (as live)")->group("Latents");
-    cli->add_option("--params", options->params, "parameter file (as saved by live --params)")
+    cli->add_option("--seed", options->walk.seed, "seed of the latent walk (as live)")
         ->group("Latents");
-    cli->add_option("--keyframes", options->keyframes, "seeds and preset slots: \"3,7,p2\"")
+    cli->add_option("--params", options->walk.params, "parameter file (as saved by live --params)")
         ->group("Latents");
-    cli->add_option("--keyframe-timing", options->keyframeTiming, "free, beat or bar")
+    cli->add_option("--keyframes", options->walk.keyframes, "seeds and preset slots: \"3,7,p2\"")
+        ->group("Latents");
+    cli->add_option("--keyframe-timing", options->walk.keyframeTiming, "free, beat or bar")
         ->check(CLI::IsMember({"free", "beat", "bar"}))
         ->group("Latents");
-    cli->add_option("--transition", options->transition, "linear or exp")
+    cli->add_option("--transition", options->walk.transition, "linear or exp")
         ->check(CLI::IsMember({"linear", "exp"}))
         ->group("Latents");
-    cli->add_option("--presets", options->presets, "preset folder root (for p<N> keyframes)")
+    cli->add_option("--presets", options->walk.presets, "preset folder root (for p<N> keyframes)")
         ->group("Latents");
     cli->add_option("--stem", options->walkStems,
                     "NAME=FILE or NAME=FILE@CHANNELS (several): stem features for the walk's "

@@ -60,16 +60,9 @@ namespace fs = std::filesystem;
 struct RenderOptions {
     std::string audio;
     std::string output;
-    std::string model;
-    double fps = 30.0;
+    WalkOptions walk;  // model, fps, seed, params, keyframes: as `analyze --latents`
     std::string size = "1280x720";
     std::string fit = "fill";
-    std::uint64_t seed = 0;
-    std::string params;
-    std::string keyframes;
-    std::string keyframeTiming = "free";
-    std::string transition = "linear";
-    std::string presets;
     int crf = 18;
     std::string bitrate;
     std::string codec = "libx264";
@@ -280,7 +273,7 @@ int runRender(const RenderOptions& o) {
         return usageError("--size " + o.size + ": width and height must be even (H.264 4:2:0)");
     const auto fit = render::fitModeFromName(o.fit);
     if (!fit) return usageError("--fit must be fill, fit, stretch or tile (got '" + o.fit + "')");
-    if (!(o.fps > 0.0 && o.fps <= 240.0))
+    if (!(o.walk.fps > 0.0 && o.walk.fps <= 240.0))
         return usageError("--fps must be above 0 and at most 240");
     if (o.crf < 0 || o.crf > 63) return usageError("--crf must be 0 to 63");
     std::int64_t bitrate = 0;
@@ -309,15 +302,7 @@ int runRender(const RenderOptions& o) {
     model::setCpuThreads(model::resolveCpuThreads(o.threads));
     std::unique_ptr<OfflineWalk> walk;
     try {
-        WalkOptions w;
-        w.model = o.model;
-        w.fps = o.fps;
-        w.seed = o.seed;
-        w.params = o.params;
-        w.keyframes = o.keyframes;
-        w.keyframeTiming = o.keyframeTiming;
-        w.transition = o.transition;
-        w.presets = o.presets;
+        WalkOptions w = o.walk;
         w.stageParams = stageParamSpecs();
         w.stillInSilence = true;
         for (const std::string& stem : o.stems) w.stems.push_back(parseStem(stem));
@@ -343,9 +328,9 @@ int runRender(const RenderOptions& o) {
     }
 
     // The section of the song: frames [first, last) and the audio from frame `first` on.
-    const auto first = static_cast<std::int64_t>(std::ceil(o.start * o.fps - 1e-9));
+    const auto first = static_cast<std::int64_t>(std::ceil(o.start * o.walk.fps - 1e-9));
     const double endSec = o.end >= 0.0 ? std::min(o.end, headerSec) : headerSec;
-    const auto audioFirst = static_cast<std::int64_t>(std::llround(first / o.fps * rate));
+    const auto audioFirst = static_cast<std::int64_t>(std::llround(first / o.walk.fps * rate));
     std::int64_t audioLast =
         o.end >= 0.0 ? static_cast<std::int64_t>(std::llround(o.end * rate)) : INT64_MAX;
 
@@ -355,7 +340,7 @@ int runRender(const RenderOptions& o) {
     io::VideoSettings video;
     video.width = size->first;
     video.height = size->second;
-    video.fps = o.fps;
+    video.fps = o.walk.fps;
     video.codec = o.codec;
     video.crf = o.crf;
     video.bitrate = bitrate;
@@ -381,7 +366,7 @@ int runRender(const RenderOptions& o) {
     const int modelSize = walk->info().resolution;
     std::vector<std::uint8_t> rgba(static_cast<std::size_t>(modelSize) * modelSize * 4);
     const std::int64_t expected =
-        static_cast<std::int64_t>(std::ceil(endSec * o.fps - 1e-9)) - first;
+        static_cast<std::int64_t>(std::ceil(endSec * o.walk.fps - 1e-9)) - first;
     Progress progress(expected);
     EncoderThread encoder(*writer);
     std::int64_t audioAt = 0;  // source frames read so far
@@ -438,12 +423,12 @@ int runRender(const RenderOptions& o) {
                        ec.message() + ")");
     partial.release();
     const double seconds = progress.elapsedSec();
-    const double videoSec = written / o.fps;
+    const double videoSec = written / o.walk.fps;
     std::fprintf(stderr,
                  "autolume render: %s: %lld frames at %g fps (%s, %dx%d %s, %s) in %.1f s: "
                  "%.1f frames/s, %.2fx real time -> %s\n",
-                 o.audio.c_str(), static_cast<long long>(written), o.fps, clock(videoSec).c_str(),
-                 video.width, video.height, writer->videoEncoder().c_str(),
+                 o.audio.c_str(), static_cast<long long>(written), o.walk.fps,
+                 clock(videoSec).c_str(), video.width, video.height, writer->videoEncoder().c_str(),
                  walk->info().path.c_str(), seconds, written / std::max(seconds, 1e-9),
                  videoSec / std::max(seconds, 1e-9), o.output.c_str());
     return 0;
@@ -465,16 +450,16 @@ Command addRender(CLI::App& app) {
         "render", "offline music video: the live walk over a song, encoded with the song muxed in");
     cli->add_option("AUDIO", options->audio, "audio file (WAV, FLAC, OGG, MP3...)")->required();
     cli->add_option("-o,--output", options->output, "video file (.mp4, .mkv, .mov)")->required();
-    cli->add_option("-m,--model", options->model, "model (default: the shipped one)");
-    cli->add_option("--fps", options->fps, "frames per second (30)");
+    cli->add_option("-m,--model", options->walk.model, "model (default: the shipped one)");
+    cli->add_option("--fps", options->walk.fps, "frames per second (30)");
     cli->add_option("--size", options->size, "output size WxH, even (1280x720)");
     cli->add_option("--fit", options->fit, "fill (crop), fit (letterbox), stretch or tile (fill)");
-    cli->add_option("--seed", options->seed, "seed of the latent walk (as live)");
-    cli->add_option("--params", options->params, "parameter file (as saved by live --params)");
-    cli->add_option("--keyframes", options->keyframes, "seeds and preset slots: \"3,7,p2\"");
-    cli->add_option("--keyframe-timing", options->keyframeTiming, "free, beat or bar");
-    cli->add_option("--transition", options->transition, "linear or exp");
-    cli->add_option("--presets", options->presets, "preset folder root (for p<N> keyframes)");
+    cli->add_option("--seed", options->walk.seed, "seed of the latent walk (as live)");
+    cli->add_option("--params", options->walk.params, "parameter file (as saved by live --params)");
+    cli->add_option("--keyframes", options->walk.keyframes, "seeds and preset slots: \"3,7,p2\"");
+    cli->add_option("--keyframe-timing", options->walk.keyframeTiming, "free, beat or bar");
+    cli->add_option("--transition", options->walk.transition, "linear or exp");
+    cli->add_option("--presets", options->walk.presets, "preset folder root (for p<N> keyframes)");
     cli->add_option("--crf", options->crf, "constant quality, lower is better (18)");
     cli->add_option("--bitrate", options->bitrate, "video bit rate instead of --crf: 8M, 2500k");
     cli->add_option("--codec", options->codec, "video encoder (libx264)");
