@@ -293,3 +293,16 @@ def test_canary_runs_under_a_plain_loader(target: str, tmp_path: Path, canary: P
     with pytest.raises(OP.FormatError, match='refers to global'):
         OP.read_generator(mutant)
 
+
+
+def test_non_persistent_buffer_names_must_be_a_set_of_names() -> None:
+    """A mutant once turned `_non_persistent_buffers_set` into an int: the reader raised
+    TypeError ('argument of type int is not iterable') instead of a one-line FormatError."""
+    for bad in (7, 'x', {'x': 1}, {1, 2}):
+        obj = OP.PersistentObject('Generator', {'_parameters': {}, '_buffers': {'x': None},
+                                                '_modules': {}, '_non_persistent_buffers_set': bad})
+        with pytest.raises(OP.FormatError, match='_non_persistent_buffers_set is not a set of names'):
+            OP._collect(obj, '', {}, {})
+    ok = OP.PersistentObject('Generator', {'_parameters': {}, '_buffers': {'x': None},
+                                           '_modules': {}, '_non_persistent_buffers_set': {'x'}})
+    OP._collect(ok, '', {}, {})

@@ -597,6 +597,10 @@ def _collect(obj: PersistentObject, path: str, modules: Dict[str, PersistentObje
     state = obj.state
     where = path or 'G_ema'
     skip = state.get('_non_persistent_buffers_set', set())
+    if not isinstance(skip, (set, frozenset, list, tuple)) or not all(
+            isinstance(n, str) for n in skip):
+        raise FormatError(f'{where} ({obj.class_name}): _non_persistent_buffers_set is not a set '
+                          'of names')
     for group in ('_parameters', '_buffers'):
         entries = state.get(group)
         if not isinstance(entries, dict):
