@@ -40,7 +40,11 @@ std::optional<Curve> curveFromName(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-float featureValue(const ControlInput& in, Feature feature) noexcept {
+namespace {
+
+// The mix (ControlInput) and a stem (StemInput) name their features alike.
+template <typename Features>
+float featureOf(const Features& in, Feature feature) noexcept {
     switch (feature) {
         case Feature::None:
             return 0.0f;
@@ -68,35 +72,16 @@ float featureValue(const ControlInput& in, Feature feature) noexcept {
     return 0.0f;
 }
 
+}  // namespace
+
+float featureValue(const ControlInput& in, Feature feature) noexcept {
+    return featureOf(in, feature);
+}
+
 float featureValue(const ControlInput& in, Feature feature, int stem) noexcept {
-    if (stem == 0) return featureValue(in, feature);
+    if (stem == 0) return featureOf(in, feature);
     if (stem < 0 || stem > in.stemCount || stem > kMaxStems) return 0.0f;
-    const StemInput& s = in.stems[static_cast<std::size_t>(stem - 1)];
-    switch (feature) {
-        case Feature::None:
-            return 0.0f;
-        case Feature::Level:
-            return s.level;
-        case Feature::OnsetStrength:
-            return s.onsetStrength;
-        case Feature::OnsetEnvelope:
-            return s.onsetEnvelope;
-        case Feature::BeatEnvelope:
-            return s.beatEnvelope;
-        case Feature::BeatPhase:
-            return s.beatPhase;
-        case Feature::Bass:
-            return s.bass;
-        case Feature::Mid:
-            return s.mid;
-        case Feature::High:
-            return s.high;
-        case Feature::Harmonic:
-            return s.harmonic;
-        case Feature::Percussive:
-            return s.percussive;
-    }
-    return 0.0f;
+    return featureOf(in.stems[static_cast<std::size_t>(stem - 1)], feature);
 }
 
 float applyCurve(Curve curve, float x) noexcept {
